@@ -1,0 +1,104 @@
+"""The `tally` command: database, demo data, serving, tokens."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from pathlib import Path
+
+from server.settings import Settings
+
+
+def _ensure_sqlite_dir(url: str) -> None:
+    """Create the folder of a SQLite file (e.g. var/) so a fresh checkout just works."""
+    for prefix in ("sqlite+aiosqlite:///", "sqlite:///"):
+        if url.startswith(prefix):
+            path = url.removeprefix(prefix)
+            if path and path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> None:
+    from server.db.migrate import upgrade
+
+    _ensure_sqlite_dir(settings.database_url)
+    upgrade(settings.database_url, args.revision)
+    print(f"database at {args.revision}: {settings.database_url}")
+
+
+def cmd_db_revision(settings: Settings, args: argparse.Namespace) -> None:
+    from server.db.migrate import make_revision
+
+    make_revision(settings.database_url, args.message)
+
+
+def cmd_demo(settings: Settings, args: argparse.Namespace) -> None:
+    from server.demo import load_demo
+
+    asyncio.run(load_demo(settings, seed=args.seed, orders=args.orders, products=args.products))
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from server.app import create_app
+
+    print(f"Tally on http://{args.host}:{args.port}/   API docs: http://{args.host}:{args.port}/schema/swagger")
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info", access_log=False)
+
+
+def cmd_token_create(settings: Settings, args: argparse.Namespace) -> None:
+    from server.usecases.tokens import create_token
+    from sync.database import Database
+
+    async def run() -> str:
+        db = Database(settings.database_url)
+        try:
+            token, token_id = await create_token(db, args.role, args.name, args.warehouse_id)
+        finally:
+            await db.dispose()
+        print(f"token {token_id} for role {args.role} (shown once; store it now):", flush=True)
+        return token
+
+    print(asyncio.run(run()))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tally", description="Tally: order-to-cash for warehouses and couriers")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    db = commands.add_parser("db", help="database schema").add_subparsers(dest="db_command", required=True)
+    up = db.add_parser("upgrade", help="apply migrations (builds a fresh database)")
+    up.add_argument("revision", nargs="?", default="head")
+    up.set_defaults(func=cmd_db_upgrade)
+    rev = db.add_parser("revision", help="autogenerate a migration (developers)")
+    rev.add_argument("-m", "--message", required=True)
+    rev.set_defaults(func=cmd_db_revision)
+
+    demo = commands.add_parser("demo", help="load deterministic demo data")
+    demo.add_argument("--seed", type=int, default=42)
+    demo.add_argument("--orders", type=int, default=500)
+    demo.add_argument("--products", type=int, default=2000)
+    demo.set_defaults(func=cmd_demo)
+
+    serve = commands.add_parser("serve", help="serve the API, the PWA and the pages")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(func=cmd_serve)
+
+    token = commands.add_parser("token", help="API tokens").add_subparsers(dest="token_command", required=True)
+    create = token.add_parser("create", help="create a token; prints it alone on the last line")
+    create.add_argument("--role", required=True, choices=["admin", "office", "integration", "supervisor"])
+    create.add_argument("--name", default="")
+    create.add_argument("--warehouse-id", type=int, default=None, help="bind the token to one warehouse")
+    create.set_defaults(func=cmd_token_create)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    args.func(Settings.from_env(), args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,261 @@
+"""The central record's tables (SQLAlchemy Core). Alembic migrations are generated from these."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    Time,
+    UniqueConstraint,
+)
+
+from server.db.types import BigId, Json, UtcDateTime
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+counters = Table(
+    "counters",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", BigInteger, nullable=False),
+)
+
+warehouses = Table(
+    "warehouses",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("code", String(32), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("address", Text, nullable=False, server_default=""),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+locations = Table(
+    "locations",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("warehouse_id", ForeignKey("warehouses.id"), nullable=False),
+    Column("code", String(32), nullable=False),
+    Column("barcode", String(64), nullable=False, unique=True),
+    Column("zone", String(32), nullable=False, server_default=""),
+    Column("pick_seq", Integer, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("warehouse_id", "code", name="uq_locations_warehouse_code"),
+    Index("ix_locations_warehouse_pick_seq", "warehouse_id", "pick_seq"),
+)
+
+products = Table(
+    "products",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("sku", String(64), nullable=False, unique=True),
+    Column("name", String(300), nullable=False),
+    Column("unit", String(16), nullable=False, server_default="pcs"),
+    Column("price", BigInteger, nullable=False),  # minor units of `currency`
+    Column("currency", String(3), nullable=False),
+    Column("weight_g", Integer, nullable=False, server_default="0"),
+    Column("marked", Boolean, nullable=False, server_default="0"),  # carries marking codes (Честный ЗНАК)
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+product_barcodes = Table(
+    "product_barcodes",
+    metadata,
+    Column("code", String(64), primary_key=True),
+    Column("product_id", ForeignKey("products.id"), nullable=False, index=True),
+    Column("multiplier", Integer, nullable=False, server_default="1"),
+    CheckConstraint("multiplier >= 1", name="multiplier_positive"),
+)
+
+bin_stock = Table(
+    "bin_stock",
+    metadata,
+    Column("location_id", ForeignKey("locations.id"), primary_key=True),
+    Column("product_id", ForeignKey("products.id"), primary_key=True),
+    Column("quantity", BigInteger, nullable=False),
+    CheckConstraint("quantity >= 0", name="quantity_not_negative"),
+    Index("ix_bin_stock_product", "product_id"),
+)
+
+# Per warehouse and product: what is physically there and how much of it is promised.
+product_stock = Table(
+    "product_stock",
+    metadata,
+    Column("warehouse_id", ForeignKey("warehouses.id"), primary_key=True),
+    Column("product_id", ForeignKey("products.id"), primary_key=True),
+    Column("on_hand", BigInteger, nullable=False),
+    Column("reserved", BigInteger, nullable=False),
+    # The database refuses what the domain refuses: available stock never goes below zero.
+    CheckConstraint("reserved >= 0 AND reserved <= on_hand", name="reserved_within_on_hand"),
+)
+
+customers = Table(
+    "customers",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("name", String(300), nullable=False),
+    Column("inn", String(12)),
+    Column("kpp", String(9)),
+    Column("legal_address", Text),
+    Column("phone", String(32)),
+    Column("email", String(200)),
+    Column("department", String(200)),
+    Column("identity", Json),  # a person's identity document, as the TORG-26 form asks
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index("ix_customers_kind_id", "kind", "id"),
+)
+
+customer_contacts = Table(
+    "customer_contacts",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("customer_id", ForeignKey("customers.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+    Column("role", String(100), nullable=False, server_default=""),
+    Column("phone", String(32)),
+    Column("email", String(200)),
+)
+
+customer_addresses = Table(
+    "customer_addresses",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("customer_id", ForeignKey("customers.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("label", String(100), nullable=False, server_default=""),
+    Column("text", Text, nullable=False),
+    Column("city", String(100), nullable=False, server_default=""),
+    Column("postal_code", String(16), nullable=False, server_default=""),
+)
+
+orders = Table(
+    "orders",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("number", String(32), nullable=False, unique=True),
+    Column("customer_id", ForeignKey("customers.id"), nullable=False),
+    Column("warehouse_id", ForeignKey("warehouses.id"), nullable=False),
+    Column("source", String(16), nullable=False),
+    Column("status", String(24), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("total", BigInteger, nullable=False),
+    Column("payment_kind", String(24), nullable=False),
+    Column("payment_due_days", Integer, nullable=False, server_default="0"),
+    Column("delivery_address", Text),
+    Column("delivery_date", Date),
+    Column("window_start", Time),
+    Column("window_end", Time),
+    Column("notes", Text, nullable=False, server_default=""),
+    Column("external_ref", String(100)),
+    Column("cancel_reason", String(32)),
+    Column("cancel_note", Text),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    # Keyset pages are newest first by id; each filter has an index that ends in id.
+    Index("ix_orders_status_id", "status", "id"),
+    Index("ix_orders_customer_id", "customer_id", "id"),
+    Index("ix_orders_source_id", "source", "id"),
+    Index("ix_orders_warehouse_status", "warehouse_id", "status"),
+    Index("ix_orders_created_at", "created_at"),
+    Index("ix_orders_delivery_date", "delivery_date"),
+)
+
+order_lines = Table(
+    "order_lines",
+    metadata,
+    Column("order_id", ForeignKey("orders.id", ondelete="CASCADE"), primary_key=True),
+    Column("line_no", Integer, primary_key=True),
+    Column("product_id", ForeignKey("products.id"), nullable=False, index=True),
+    Column("sku", String(64), nullable=False),
+    Column("name", String(300), nullable=False),
+    Column("quantity", BigInteger, nullable=False),
+    Column("unit_price", BigInteger, nullable=False),
+    CheckConstraint("quantity > 0", name="quantity_positive"),
+)
+
+reservations = Table(
+    "reservations",
+    metadata,
+    Column("order_id", ForeignKey("orders.id", ondelete="CASCADE"), primary_key=True),
+    Column("product_id", ForeignKey("products.id"), primary_key=True),
+    Column("warehouse_id", ForeignKey("warehouses.id"), nullable=False),
+    Column("quantity", BigInteger, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    CheckConstraint("quantity > 0", name="quantity_positive"),
+)
+
+stock_moves = Table(
+    "stock_moves",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("warehouse_id", ForeignKey("warehouses.id"), nullable=False),
+    Column("product_id", ForeignKey("products.id"), nullable=False),
+    Column("from_location_id", ForeignKey("locations.id")),
+    Column("to_location_id", ForeignKey("locations.id")),
+    Column("quantity", BigInteger, nullable=False),
+    Column("cause", String(24), nullable=False),
+    Column("reason", String(32)),
+    Column("note", Text, nullable=False, server_default=""),
+    Column("order_id", ForeignKey("orders.id")),
+    Column("actor", String(100), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Index("ix_stock_moves_product_id", "product_id", "id"),
+)
+
+order_events = Table(
+    "order_events",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("order_id", ForeignKey("orders.id", ondelete="CASCADE"), nullable=False),
+    Column("type", String(64), nullable=False),
+    Column("data", Json, nullable=False),
+    Column("actor_kind", String(16), nullable=False),
+    Column("actor_id", String(100), nullable=False),
+    Column("device_id", String(64)),
+    Column("captured_at", UtcDateTime),  # the device's clock, kept as data
+    Column("recorded_at", UtcDateTime, nullable=False),  # the server's clock, which orders events
+    Index("ix_order_events_order_id", "order_id", "id"),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),  # sha256 hex; the token is never stored
+    Column("role", String(24), nullable=False),
+    Column("name", String(200), nullable=False, server_default=""),
+    Column("warehouse_id", ForeignKey("warehouses.id")),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("revoked_at", UtcDateTime),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("token_id", ForeignKey("api_tokens.id"), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("request_hash", String(64), nullable=False),
+    # Written first (claiming the key, which makes concurrent twins wait), set once the order exists.
+    Column("order_id", ForeignKey("orders.id")),
+    Column("created_at", UtcDateTime, nullable=False),
+)

@@ -1,0 +1,32 @@
+"""Settings, read from the environment when asked (never at import time)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+import msgspec
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/tally.db"
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    database_url: str = DEFAULT_DATABASE_URL
+    # The URL devices and printed QR codes use to reach this server.
+    public_url: str = "http://127.0.0.1:8000"
+    max_body_bytes: int = 1024 * 1024
+    sqlite_synchronous: str = "FULL"
+    debug: bool = False
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Build settings from `DATABASE_URL` and `TALLY_*` variables."""
+        env = os.environ if env is None else env
+        defaults = cls()
+        return cls(
+            database_url=env.get("DATABASE_URL", defaults.database_url),
+            public_url=env.get("TALLY_PUBLIC_URL", defaults.public_url),
+            max_body_bytes=int(env.get("TALLY_MAX_BODY_BYTES", defaults.max_body_bytes)),
+            sqlite_synchronous=env.get("TALLY_SQLITE_SYNCHRONOUS", defaults.sqlite_synchronous).upper(),
+            debug=env.get("TALLY_DEBUG", "") in {"1", "true", "yes"},
+        )
