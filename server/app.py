@@ -22,6 +22,7 @@ from server.api.errors import EXCEPTION_HANDLERS
 from server.api.health import health
 from server.api.orders import OrderController
 from server.api.stock import StockController
+from server.api.strict_body import strict_body
 from server.settings import Settings
 from sync.database import Database
 
@@ -71,6 +72,7 @@ def create_app(settings: Settings, database: Database | None = None) -> Litestar
         dependencies={"db": Provide(_provide_db, sync_to_thread=False)},
         middleware=[DefineMiddleware(TokenAuthentication, exclude=PUBLIC_PATHS)],
         exception_handlers=EXCEPTION_HANDLERS,
+        before_request=strict_body,
         request_max_body_size=settings.max_body_bytes,
         openapi_config=openapi,
         lifespan=[lifespan],

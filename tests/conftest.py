@@ -14,8 +14,8 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
-from litestar.testing import AsyncTestClient
 from sqlalchemy import text
 
 from server.app import create_app
@@ -103,8 +103,15 @@ def settings(database_url: str) -> Settings:
 
 
 @pytest.fixture
-async def client(settings: Settings, db: Database) -> AsyncIterator[AsyncTestClient]:
-    async with AsyncTestClient(app=create_app(settings, database=db)) as test_client:
+async def client(settings: Settings, db: Database) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client calling the app in the test's own event loop (asyncpg connections are
+    bound to the loop that opened them, so the app must not run on a portal thread)."""
+    app = create_app(settings, database=db)
+    # The lifespan would only hand over `db`; its anyio task group cannot span pytest-asyncio's
+    # separate setup and teardown tasks, so the state is set directly.
+    app.state.db = db
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as test_client:
         yield test_client
 
 

@@ -31,7 +31,7 @@ CONFLICTS = frozenset(
 )
 
 STATUS_CODES = {
-    400: "invalid_request",
+    400: "invalid_body",  # undecodable bodies; bad parameters come as ValidationException
     401: "unauthorized",
     403: "forbidden",
     404: "not_found",
@@ -57,7 +57,11 @@ def refused_to_response(_request: Request, exc: Refused) -> Response:
 def validation_to_response(_request: Request, exc: ValidationException) -> Response:
     errors = exc.extra if isinstance(exc.extra, list) else []
     in_body = any(isinstance(e, dict) and e.get("source") == "body" for e in errors) or not errors
-    messages = [e.get("message", "") for e in errors if isinstance(e, dict)]
+    messages = [
+        f"{e['key']}: {e.get('message', '')}" if e.get("key") and e["key"] not in e.get("message", "") else e.get("message", "")
+        for e in errors
+        if isinstance(e, dict)
+    ]
     detail = "; ".join(m for m in messages if m) or exc.detail
     return problem(400, "invalid_body" if in_body else "invalid_parameter", detail, errors=errors)
 

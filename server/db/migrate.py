@@ -16,6 +16,7 @@ def alembic_config(database_url: str) -> Config:
     """An Alembic config pointing at this package's migrations and the given database."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("path_separator", "os")
     config.set_main_option("version_locations", str(MIGRATIONS / "versions"))
     # Alembic's config is an ini parser: a literal '%' must be doubled.
     config.set_main_option("sqlalchemy.url", normalize_url(database_url).replace("%", "%%"))
