@@ -29,7 +29,7 @@ def gs1_check_digit(digits: str) -> int:
     """Return the check digit for a GS1 key given without its check digit."""
     _require_digits(digits, "GS1 keys are digits only;")
     # GS1 GenSpecs 7.9.1: weights 3,1,3,1... from the rightmost digit, check = (10 - sum mod 10) mod 10.
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(digits)))
+    total = 3 * sum(map(int, digits[-1::-2])) + sum(map(int, digits[-2::-2]))
     return (10 - total % 10) % 10
 
 
