@@ -1,4 +1,4 @@
-"""Column types that behave the same on SQLite and PostgreSQL."""
+"""Column types that behave the same on SQLite and PostgreSQL (shared by the sync engine and the server)."""
 
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from server.db.types import BigId, Json, UtcDateTime
+from sync.types import BigId, Json, UtcDateTime
 
 metadata = MetaData(
     naming_convention={

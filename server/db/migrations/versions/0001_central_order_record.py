@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import server.db.types
+import sync.types
 from sqlalchemy.dialects import postgresql
 
 revision = '0001'
@@ -37,8 +37,8 @@ def upgrade() -> None:
     sa.Column('email', sa.String(length=200), nullable=True),
     sa.Column('department', sa.String(length=200), nullable=True),
     sa.Column('identity', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=True),
-    sa.Column('created_at', server.db.types.UtcDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', server.db.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sync.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sync.types.UtcDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_customers'))
     )
     with op.batch_alter_table('customers', schema=None) as batch_op:
@@ -53,8 +53,8 @@ def upgrade() -> None:
     sa.Column('currency', sa.String(length=3), nullable=False),
     sa.Column('weight_g', sa.Integer(), server_default='0', nullable=False),
     sa.Column('marked', sa.Boolean(), server_default='0', nullable=False),
-    sa.Column('created_at', server.db.types.UtcDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', server.db.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sync.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sync.types.UtcDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_products')),
     sa.UniqueConstraint('sku', name=op.f('uq_products_sku'))
     )
@@ -63,7 +63,7 @@ def upgrade() -> None:
     sa.Column('code', sa.String(length=32), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('address', sa.Text(), server_default='', nullable=False),
-    sa.Column('created_at', server.db.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sync.types.UtcDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_warehouses')),
     sa.UniqueConstraint('code', name=op.f('uq_warehouses_code'))
     )
@@ -73,8 +73,8 @@ def upgrade() -> None:
     sa.Column('role', sa.String(length=24), nullable=False),
     sa.Column('name', sa.String(length=200), server_default='', nullable=False),
     sa.Column('warehouse_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
-    sa.Column('created_at', server.db.types.UtcDateTime(timezone=True), nullable=False),
-    sa.Column('revoked_at', server.db.types.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sync.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('revoked_at', sync.types.UtcDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['warehouse_id'], ['warehouses.id'], name=op.f('fk_api_tokens_warehouse_id_warehouses')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_api_tokens')),
     sa.UniqueConstraint('token_hash', name=op.f('uq_api_tokens_token_hash'))
@@ -112,7 +112,7 @@ def upgrade() -> None:
     sa.Column('barcode', sa.String(length=64), nullable=False),
     sa.Column('zone', sa.String(length=32), server_default='', nullable=False),
     sa.Column('pick_seq', sa.Integer(), nullable=False),
-    sa.Column('created_at', server.db.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sync.types.UtcDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['warehouse_id'], ['warehouses.id'], name=op.f('fk_locations_warehouse_id_warehouses')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_locations')),
     sa.UniqueConstraint('barcode', name=op.f('uq_locations_barcode')),
@@ -140,8 +140,8 @@ def upgrade() -> None:
     sa.Column('external_ref', sa.String(length=100), nullable=True),
     sa.Column('cancel_reason', sa.String(length=32), nullable=True),
     sa.Column('cancel_note', sa.Text(), nullable=True),
-    sa.Column('created_at', server.db.types.UtcDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', server.db.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sync.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sync.types.UtcDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_orders_customer_id_customers')),
     sa.ForeignKeyConstraint(['warehouse_id'], ['warehouses.id'], name=op.f('fk_orders_warehouse_id_warehouses')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_orders')),
@@ -193,7 +193,7 @@ def upgrade() -> None:
     sa.Column('key', sa.String(length=200), nullable=False),
     sa.Column('request_hash', sa.String(length=64), nullable=False),
     sa.Column('order_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
-    sa.Column('created_at', server.db.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sync.types.UtcDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_idempotency_keys_order_id_orders')),
     sa.ForeignKeyConstraint(['token_id'], ['api_tokens.id'], name=op.f('fk_idempotency_keys_token_id_api_tokens')),
     sa.PrimaryKeyConstraint('token_id', 'key', name=op.f('pk_idempotency_keys'))
@@ -206,8 +206,8 @@ def upgrade() -> None:
     sa.Column('actor_kind', sa.String(length=16), nullable=False),
     sa.Column('actor_id', sa.String(length=100), nullable=False),
     sa.Column('device_id', sa.String(length=64), nullable=True),
-    sa.Column('captured_at', server.db.types.UtcDateTime(timezone=True), nullable=True),
-    sa.Column('recorded_at', server.db.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('captured_at', sync.types.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('recorded_at', sync.types.UtcDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_order_events_order_id_orders'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_order_events'))
     )
@@ -235,7 +235,7 @@ def upgrade() -> None:
     sa.Column('product_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('warehouse_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('quantity', sa.BigInteger(), nullable=False),
-    sa.Column('created_at', server.db.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sync.types.UtcDateTime(timezone=True), nullable=False),
     sa.CheckConstraint('quantity > 0', name=op.f('ck_reservations_quantity_positive')),
     sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_reservations_order_id_orders'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['product_id'], ['products.id'], name=op.f('fk_reservations_product_id_products')),
@@ -254,7 +254,7 @@ def upgrade() -> None:
     sa.Column('note', sa.Text(), server_default='', nullable=False),
     sa.Column('order_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('actor', sa.String(length=100), nullable=False),
-    sa.Column('at', server.db.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('at', sync.types.UtcDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['from_location_id'], ['locations.id'], name=op.f('fk_stock_moves_from_location_id_locations')),
     sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_stock_moves_order_id_orders')),
     sa.ForeignKeyConstraint(['product_id'], ['products.id'], name=op.f('fk_stock_moves_product_id_products')),
