@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from litestar import Litestar
+from litestar.config.compression import CompressionConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
@@ -21,10 +22,15 @@ from server.api.customers import CustomerController
 from server.api.errors import EXCEPTION_HANDLERS
 from server.api.health import health
 from server.api.orders import OrderController
+from server.api.devices import DeviceController
+from server.api.routes import CourierController, RouteController
 from server.api.stock import StockController
+from server.api.sync import BlobController, SyncController
 from server.api.strict_body import strict_body
 from server.settings import Settings
+from server.syncapp.app import TallySync
 from sync.database import Database
+from sync.hints import HintHub, PostgresListener
 
 PWA_DIR = Path(__file__).resolve().parent.parent / "pwa"
 API_VERSION = "0.1.0"
@@ -34,18 +40,33 @@ def _provide_db(state: State) -> Database:
     return state.db
 
 
+def attach_database(app: Litestar, db: Database) -> None:
+    """Hand the app its database and let committed changes wake the devices listening for hints."""
+    app.state.db = db
+    db.after_commit.append(app.state.hints.publish)
+
+
 def create_app(settings: Settings, database: Database | None = None) -> Litestar:
     """Build the ASGI app. A given `database` is used as is (tests); otherwise one is opened."""
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         owned = database is None
-        app.state.db = database or Database(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
+        db = database or Database(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
+        attach_database(app, db)
+        listener = None
+        if not db.is_sqlite:
+            # Other server processes commit changes too: hear them through LISTEN/NOTIFY.
+            dsn = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+            listener = PostgresListener(dsn, app.state.hints)
+            await listener.start()
         try:
             yield
         finally:
+            if listener is not None:
+                await listener.stop()
             if owned:
-                await app.state.db.dispose()
+                await db.dispose()
 
     openapi = OpenAPIConfig(
         title="Tally",
@@ -67,6 +88,11 @@ def create_app(settings: Settings, database: Database | None = None) -> Litestar
             CustomerController,
             OrderController,
             StockController,
+            DeviceController,
+            SyncController,
+            BlobController,
+            CourierController,
+            RouteController,
             create_static_files_router(path="/", directories=[PWA_DIR], html_mode=True, name="pwa", include_in_schema=False),
         ],
         dependencies={"db": Provide(_provide_db, sync_to_thread=False)},
@@ -75,6 +101,8 @@ def create_app(settings: Settings, database: Database | None = None) -> Litestar
         before_request=strict_body,
         request_max_body_size=settings.max_body_bytes,
         openapi_config=openapi,
+        state=State({"settings": settings, "sync": TallySync(), "hints": HintHub()}),
+        compression_config=CompressionConfig(backend="gzip", minimum_size=1024, gzip_compress_level=6),
         lifespan=[lifespan],
         debug=settings.debug,
     )

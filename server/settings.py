@@ -15,6 +15,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # The URL devices and printed QR codes use to reach this server.
     public_url: str = "http://127.0.0.1:8000"
     max_body_bytes: int = 1024 * 1024
+    max_blob_bytes: int = 2 * 1024 * 1024
     sqlite_synchronous: str = "FULL"
     debug: bool = False
 
@@ -27,6 +28,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             database_url=env.get("DATABASE_URL", defaults.database_url),
             public_url=env.get("TALLY_PUBLIC_URL", defaults.public_url),
             max_body_bytes=int(env.get("TALLY_MAX_BODY_BYTES", defaults.max_body_bytes)),
+            max_blob_bytes=int(env.get("TALLY_MAX_BLOB_BYTES", defaults.max_blob_bytes)),
             sqlite_synchronous=env.get("TALLY_SQLITE_SYNCHRONOUS", defaults.sqlite_synchronous).upper(),
             debug=env.get("TALLY_DEBUG", "") in {"1", "true", "yes"},
         )

@@ -10,7 +10,7 @@ locks where a use case needs them.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from sqlalchemy import event
@@ -60,6 +60,8 @@ class Database:
             kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=False)
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
+        # Called after a write transaction commits with the change-log scopes it touched.
+        self.after_commit: list[Callable[[set[str]], None]] = []
         if self.is_sqlite:
             _install_sqlite_pragmas(self.engine, sqlite_synchronous)
 
@@ -72,17 +74,24 @@ class Database:
         """One write transaction: committed on normal exit, rolled back on an exception."""
         if self._write_lock is None:
             async with self.engine.begin() as conn:
+                conn.info.pop("sync_scopes", None)
                 yield conn
-            return
-        async with self._write_lock:
-            async with self.engine.connect() as conn:
-                conn = await conn.execution_options(sqlite_begin="IMMEDIATE")
-                async with conn.begin():
-                    yield conn
+                scopes = conn.info.pop("sync_scopes", None)
+        else:
+            async with self._write_lock:
+                async with self.engine.connect() as conn:
+                    conn = await conn.execution_options(sqlite_begin="IMMEDIATE")
+                    conn.info.pop("sync_scopes", None)
+                    async with conn.begin():
+                        yield conn
+                    scopes = conn.info.pop("sync_scopes", None)
+        if scopes:
+            for hook in self.after_commit:
+                hook(scopes)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
-        """A read transaction (a consistent snapshot on both databases)."""
+        """A read-only transaction (on PostgreSQL, READ COMMITTED: each statement sees the latest commits)."""
         async with self.engine.connect() as conn:
             async with conn.begin():
                 yield conn

@@ -18,7 +18,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from server.app import create_app
+from server.app import attach_database, create_app
 from server.db.migrate import upgrade
 from server.db.tables import metadata
 from server.settings import Settings
@@ -85,8 +85,14 @@ def database_url(request: pytest.FixtureRequest, sqlite_template: Path, tmp_path
     url = request.getfixturevalue("postgres_url")
     if url is None:
         pytest.skip(f"PostgreSQL not configured ({PG_ENV})")
-    tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
-    asyncio.run(_pg_execute(url, f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables if t.name != "sync_state")
+    asyncio.run(
+        _pg_execute(
+            url,
+            f"TRUNCATE {tables} RESTART IDENTITY CASCADE; "
+            f"UPDATE sync_state SET version = 0, purged_through = 0, epoch = '{uuid.uuid4().hex[:16]}'",
+        )
+    )
     return "postgresql+asyncpg://" + url.split("://", 1)[1]
 
 
@@ -107,9 +113,9 @@ async def client(settings: Settings, db: Database) -> AsyncIterator[httpx.AsyncC
     """An HTTP client calling the app in the test's own event loop (asyncpg connections are
     bound to the loop that opened them, so the app must not run on a portal thread)."""
     app = create_app(settings, database=db)
-    # The lifespan would only hand over `db`; its anyio task group cannot span pytest-asyncio's
-    # separate setup and teardown tasks, so the state is set directly.
-    app.state.db = db
+    # The lifespan's anyio task group cannot span pytest-asyncio's separate setup and teardown
+    # tasks, so the database is attached directly (hints then stay within this process).
+    attach_database(app, db)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as test_client:
         yield test_client

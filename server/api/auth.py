@@ -9,24 +9,46 @@ from litestar.exceptions import NotAuthorizedException, PermissionDeniedExceptio
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
+from server.usecases.devices import DEVICE_TOKEN_PREFIX, DevicePrincipal, authenticate_device
 from server.usecases.tokens import Principal, Role, authenticate
 
 # Everything needs a token except the PWA's static files, health, and the API documentation.
 PUBLIC_PATHS = ["^/$", "^/pwa", "^/health$", "^/schema", "^/favicon"]
 
 
+class DeviceRevoked(NotAuthorizedException):
+    code = "device_revoked"
+
+
 class TokenAuthentication(AbstractAuthenticationMiddleware):
-    """Resolve `Authorization: Bearer <token>` to a Principal, or answer 401."""
+    """Resolve `Authorization: Bearer <token>` to a Principal or a DevicePrincipal, or answer 401."""
 
     async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
         header = connection.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
+        token = token.strip()
         if scheme.lower() != "bearer" or not token:
             raise NotAuthorizedException("a bearer token is required")
-        principal = await authenticate(connection.app.state.db, token.strip())
+        db = connection.app.state.db
+        if token.startswith(DEVICE_TOKEN_PREFIX):
+            device = await authenticate_device(db, token)
+            if device == "revoked":
+                raise DeviceRevoked("this device has been revoked; enroll it again")
+            principal = device
+        else:
+            principal = await authenticate(db, token)
         if principal is None:
             raise NotAuthorizedException("the token is unknown or revoked")
         return AuthenticationResult(user=principal, auth=None)
+
+
+def devices_only(connection: ASGIConnection, _handler: BaseRouteHandler) -> None:
+    """Sync endpoints take device tokens only."""
+    if not isinstance(connection.user, DevicePrincipal):
+        raise PermissionDeniedException("this endpoint is for enrolled devices")
+
+
+devices_only.roles = frozenset({"device"})  # type: ignore[attr-defined]
 
 
 def allow(*roles: Role) -> Callable[[ASGIConnection, BaseRouteHandler], None]:

@@ -9,6 +9,7 @@ from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
 from server.domain.refusals import NotFound, Refused
+from sync.errors import SyncError
 
 log = logging.getLogger("tally.api")
 
@@ -27,6 +28,8 @@ CONFLICTS = frozenset(
         "warehouse_code_taken",
         "stock_reserved",
         "stock_negative",
+        "enrollment_invalid",
+        "enrollment_expired",
     }
 )
 
@@ -54,6 +57,13 @@ def refused_to_response(_request: Request, exc: Refused) -> Response:
     return problem(status, exc.code, exc.message, **exc.context)
 
 
+def sync_error_to_response(_request: Request, exc: SyncError) -> Response:
+    response = problem(exc.status, exc.code, exc.message, **exc.context)
+    if "retry_after" in exc.context:
+        response.headers["Retry-After"] = str(exc.context["retry_after"])
+    return response
+
+
 def validation_to_response(_request: Request, exc: ValidationException) -> Response:
     errors = exc.extra if isinstance(exc.extra, list) else []
     in_body = any(isinstance(e, dict) and e.get("source") == "body" for e in errors) or not errors
@@ -67,7 +77,7 @@ def validation_to_response(_request: Request, exc: ValidationException) -> Respo
 
 
 def http_to_response(_request: Request, exc: HTTPException) -> Response:
-    code = STATUS_CODES.get(exc.status_code, "http_error")
+    code = getattr(exc, "code", None) or STATUS_CODES.get(exc.status_code, "http_error")
     headers = exc.headers or {}
     response = problem(exc.status_code, code, exc.detail)
     response.headers.update(headers)
@@ -81,6 +91,7 @@ def internal_to_response(request: Request, exc: Exception) -> Response:
 
 EXCEPTION_HANDLERS = {
     Refused: refused_to_response,
+    SyncError: sync_error_to_response,
     ValidationException: validation_to_response,
     HTTPException: http_to_response,
     Exception: internal_to_response,

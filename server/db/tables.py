@@ -19,6 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+from sync.tables import define_sync_tables
 from sync.types import BigId, Json, UtcDateTime
 
 metadata = MetaData(
@@ -259,3 +260,53 @@ idempotency_keys = Table(
     Column("order_id", ForeignKey("orders.id")),
     Column("created_at", UtcDateTime, nullable=False),
 )
+
+couriers = Table(
+    "couriers",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("phone", String(32)),
+    Column("warehouse_id", ForeignKey("warehouses.id"), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+routes = Table(
+    "routes",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("warehouse_id", ForeignKey("warehouses.id"), nullable=False),
+    Column("day", Date, nullable=False),
+    Column("courier_id", ForeignKey("couriers.id"), nullable=False),
+    Column("vehicle", String(64), nullable=False, server_default=""),
+    Column("status", String(24), nullable=False),  # planned | loading | dispatched | completed
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index("ix_routes_courier_day", "courier_id", "day"),
+    Index("ix_routes_warehouse_day", "warehouse_id", "day"),
+)
+
+route_stops = Table(
+    "route_stops",
+    metadata,
+    Column("route_id", ForeignKey("routes.id", ondelete="CASCADE"), primary_key=True),
+    Column("stop_no", Integer, primary_key=True),
+    Column("order_id", ForeignKey("orders.id"), nullable=False, index=True),
+)
+
+# Raw scans reported by devices: facts kept for audit and productivity reports.
+scans = Table(
+    "scans",
+    metadata,
+    Column("device_id", String(64), primary_key=True),
+    Column("seq", BigInteger, primary_key=True),
+    Column("code", String(200), nullable=False),
+    Column("location", String(64)),
+    Column("context", String(64), nullable=False, server_default=""),
+    Column("captured_at", UtcDateTime, nullable=False),
+    Column("recorded_at", UtcDateTime, nullable=False),
+)
+
+# The sync engine's own tables (devices, enrollments, op log, change log, blobs) live in the
+# same schema and migration history.
+SYNC = define_sync_tables(metadata)

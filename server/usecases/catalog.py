@@ -11,7 +11,10 @@ from sqlalchemy.exc import IntegrityError
 from server.clock import now
 from server.db.tables import locations, product_barcodes, products, warehouses
 from server.domain.catalog import validate_barcode, validate_location, validate_product
+from server.db.tables import SYNC
 from server.domain.refusals import NotFound, Refused
+from server.syncapp import feeds
+from sync import changelog
 from sync.database import Database
 
 
@@ -75,7 +78,9 @@ async def create_location(
             .values(warehouse_id=warehouse_id, code=code, barcode=barcode, zone=zone, pick_seq=pick_seq, created_at=now())
             .returning(locations.c.id)
         )
-        return result.scalar_one()
+        location_id = result.scalar_one()
+        await changelog.record(conn, SYNC, await feeds.location_changes(conn, [location_id]), now())
+        return location_id
 
 
 async def _barcodes_taken(conn, codes: Sequence[str], product_id: int | None) -> list[str]:  # noqa: ANN001
@@ -119,6 +124,7 @@ async def create_product(db: Database, spec: ProductSpec) -> int:
                 insert(product_barcodes),
                 [{"code": b.code, "product_id": product_id, "multiplier": b.multiplier} for b in spec.barcodes],
             )
+        await changelog.record(conn, SYNC, await feeds.product_changes(conn, [product_id]), at)
         return product_id
 
 
@@ -154,3 +160,4 @@ async def update_product(db: Database, product_id: int, spec: ProductSpec) -> No
                 insert(product_barcodes),
                 [{"code": b.code, "product_id": product_id, "multiplier": b.multiplier} for b in spec.barcodes],
             )
+        await changelog.record(conn, SYNC, await feeds.product_changes(conn, [product_id]), now())

@@ -1,0 +1,176 @@
+"""sync engine and routes
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-11-27 07:15:10.282563
+"""
+
+from __future__ import annotations
+
+import secrets
+
+import sqlalchemy as sa
+from alembic import op
+
+import sync.types
+from sqlalchemy.dialects import postgresql
+
+revision = '0002'
+down_revision = '0001'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+
+    op.create_table('blobs',
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('content_type', sa.String(length=64), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('data', sa.LargeBinary(), nullable=False),
+    sa.Column('device_id', sa.String(length=64), nullable=True),
+    sa.Column('created_at', sync.types.UtcDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('sha256', name=op.f('pk_blobs'))
+    )
+    op.create_table('changes',
+    sa.Column('version', sa.BigInteger(), autoincrement=False, nullable=False),
+    sa.Column('scope', sa.String(length=64), nullable=False),
+    sa.Column('kind', sa.String(length=32), nullable=False),
+    sa.Column('entity_id', sa.String(length=64), nullable=False),
+    sa.Column('op', sa.String(length=3), nullable=False),
+    sa.Column('data', sa.Text(), nullable=True),
+    sa.Column('at', sync.types.UtcDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('version', name=op.f('pk_changes'))
+    )
+    with op.batch_alter_table('changes', schema=None) as batch_op:
+        batch_op.create_index('ix_changes_scope_version', ['scope', 'version'], unique=False)
+
+    op.create_table('devices',
+    sa.Column('id', sa.String(length=64), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('role', sa.String(length=24), nullable=False),
+    sa.Column('scope', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sync.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('revoked_at', sync.types.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('last_seq', sa.BigInteger(), nullable=False),
+    sa.Column('last_seen_at', sync.types.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('last_push_at', sync.types.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('last_pull_at', sync.types.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('pulled_version', sa.BigInteger(), nullable=False),
+    sa.Column('pending', sa.Integer(), nullable=True),
+    sa.Column('app_version', sa.String(length=64), nullable=True),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('clock_skew_ms', sa.BigInteger(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_devices')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_devices_token_hash'))
+    )
+    op.create_table('enrollments',
+    sa.Column('code_hash', sa.String(length=64), nullable=False),
+    sa.Column('role', sa.String(length=24), nullable=False),
+    sa.Column('scope', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('created_by', sa.String(length=100), nullable=False),
+    sa.Column('created_at', sync.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', sync.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('used_at', sync.types.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('device_id', sa.String(length=64), nullable=True),
+    sa.PrimaryKeyConstraint('code_hash', name=op.f('pk_enrollments'))
+    )
+    op.create_table('op_log',
+    sa.Column('device_id', sa.String(length=64), nullable=False),
+    sa.Column('seq', sa.BigInteger(), nullable=False),
+    sa.Column('op_id', sa.String(length=36), nullable=False),
+    sa.Column('type', sa.String(length=64), nullable=False),
+    sa.Column('captured_at', sync.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('received_at', sync.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('code', sa.String(length=64), nullable=True),
+    sa.Column('message', sa.Text(), nullable=True),
+    sa.Column('payload', sa.Text(), nullable=False),
+    sa.PrimaryKeyConstraint('device_id', 'seq', name=op.f('pk_op_log'))
+    )
+    op.create_table('scans',
+    sa.Column('device_id', sa.String(length=64), nullable=False),
+    sa.Column('seq', sa.BigInteger(), nullable=False),
+    sa.Column('code', sa.String(length=200), nullable=False),
+    sa.Column('location', sa.String(length=64), nullable=True),
+    sa.Column('context', sa.String(length=64), server_default='', nullable=False),
+    sa.Column('captured_at', sync.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('recorded_at', sync.types.UtcDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('device_id', 'seq', name=op.f('pk_scans'))
+    )
+    op.create_table('sync_state',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('version', sa.BigInteger(), nullable=False),
+    sa.Column('epoch', sa.String(length=32), nullable=False),
+    sa.Column('purged_through', sa.BigInteger(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sync_state'))
+    )
+    # The change-log clock starts at version 0 in a fresh epoch.
+    op.bulk_insert(
+        sa.table("sync_state", sa.column("id"), sa.column("version"), sa.column("epoch"), sa.column("purged_through")),
+        [{"id": 1, "version": 0, "epoch": secrets.token_hex(8), "purged_through": 0}],
+    )
+    op.create_table('couriers',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('phone', sa.String(length=32), nullable=True),
+    sa.Column('warehouse_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('created_at', sync.types.UtcDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['warehouse_id'], ['warehouses.id'], name=op.f('fk_couriers_warehouse_id_warehouses')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_couriers'))
+    )
+    op.create_table('routes',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('warehouse_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('courier_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('vehicle', sa.String(length=64), server_default='', nullable=False),
+    sa.Column('status', sa.String(length=24), nullable=False),
+    sa.Column('created_at', sync.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sync.types.UtcDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['courier_id'], ['couriers.id'], name=op.f('fk_routes_courier_id_couriers')),
+    sa.ForeignKeyConstraint(['warehouse_id'], ['warehouses.id'], name=op.f('fk_routes_warehouse_id_warehouses')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_routes'))
+    )
+    with op.batch_alter_table('routes', schema=None) as batch_op:
+        batch_op.create_index('ix_routes_courier_day', ['courier_id', 'day'], unique=False)
+        batch_op.create_index('ix_routes_warehouse_day', ['warehouse_id', 'day'], unique=False)
+
+    op.create_table('route_stops',
+    sa.Column('route_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('stop_no', sa.Integer(), nullable=False),
+    sa.Column('order_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_route_stops_order_id_orders')),
+    sa.ForeignKeyConstraint(['route_id'], ['routes.id'], name=op.f('fk_route_stops_route_id_routes'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('route_id', 'stop_no', name=op.f('pk_route_stops'))
+    )
+    with op.batch_alter_table('route_stops', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_route_stops_order_id'), ['order_id'], unique=False)
+
+
+
+
+def downgrade() -> None:
+
+    with op.batch_alter_table('route_stops', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_route_stops_order_id'))
+
+    op.drop_table('route_stops')
+    with op.batch_alter_table('routes', schema=None) as batch_op:
+        batch_op.drop_index('ix_routes_warehouse_day')
+        batch_op.drop_index('ix_routes_courier_day')
+
+    op.drop_table('routes')
+    op.drop_table('couriers')
+    op.drop_table('sync_state')
+    op.drop_table('scans')
+    op.drop_table('op_log')
+    op.drop_table('enrollments')
+    op.drop_table('devices')
+    with op.batch_alter_table('changes', schema=None) as batch_op:
+        batch_op.drop_index('ix_changes_scope_version')
+
+    op.drop_table('changes')
+    op.drop_table('blobs')
+

@@ -1,0 +1,96 @@
+"""What devices see of the central record: each entity's device shape and the scope it lives in.
+
+The same functions shape the snapshot (bootstrap) and the change-log entries written when the
+office changes something, so a device's replica looks the same however it got the entity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from server.db.tables import customers, locations, orders, product_barcodes, products, route_stops, routes
+from sync.registry import ChangeRow
+
+CATALOG = "catalog"
+
+
+def warehouse_scope(warehouse_id: int) -> str:
+    return f"warehouse:{warehouse_id}"
+
+
+def courier_scope(courier_id: int) -> str:
+    return f"courier:{courier_id}"
+
+
+async def product_docs(conn: AsyncConnection, product_rows: Sequence) -> list[dict[str, Any]]:
+    """Products as devices hold them: with every barcode and its pack multiplier."""
+    codes: dict[int, list[list]] = {row.id: [] for row in product_rows}
+    if codes:
+        found = await conn.execute(
+            select(product_barcodes.c.product_id, product_barcodes.c.code, product_barcodes.c.multiplier)
+            .where(product_barcodes.c.product_id.in_(list(codes)))
+            .order_by(product_barcodes.c.product_id, product_barcodes.c.code)
+        )
+        for b in found:
+            codes[b.product_id].append([b.code, b.multiplier])
+    return [
+        {"id": r.id, "sku": r.sku, "name": r.name, "unit": r.unit, "price": r.price, "currency": r.currency,
+         "marked": r.marked, "barcodes": codes[r.id]}  # fmt: skip
+        for r in product_rows
+    ]
+
+
+async def product_changes(conn: AsyncConnection, product_ids: Sequence[int]) -> list[ChangeRow]:
+    rows = (await conn.execute(select(products).where(products.c.id.in_(list(product_ids))))).all()
+    return [ChangeRow(CATALOG, "product", str(doc["id"]), "put", doc) for doc in await product_docs(conn, rows)]
+
+
+def location_doc(row) -> dict[str, Any]:  # noqa: ANN001
+    return {"id": row.id, "code": row.code, "barcode": row.barcode, "zone": row.zone, "pick_seq": row.pick_seq}
+
+
+async def location_changes(conn: AsyncConnection, location_ids: Sequence[int]) -> list[ChangeRow]:
+    rows = await conn.execute(select(locations).where(locations.c.id.in_(list(location_ids))))
+    return [ChangeRow(warehouse_scope(r.warehouse_id), "location", str(r.id), "put", location_doc(r)) for r in rows]
+
+
+async def route_docs(conn: AsyncConnection, route_rows: Sequence) -> list[dict[str, Any]]:
+    """Routes as a courier's phone holds them: stops in order with what is needed at the door."""
+    stops: dict[int, list[dict]] = {r.id: [] for r in route_rows}
+    if stops:
+        found = await conn.execute(
+            select(
+                route_stops.c.route_id, route_stops.c.stop_no, orders.c.id, orders.c.number, orders.c.status,
+                orders.c.total, orders.c.currency, orders.c.payment_kind, orders.c.delivery_address,
+                orders.c.delivery_date, orders.c.window_start, orders.c.window_end, orders.c.notes,
+                customers.c.name, customers.c.phone,
+            )  # fmt: skip
+            .join(orders, orders.c.id == route_stops.c.order_id)
+            .join(customers, customers.c.id == orders.c.customer_id)
+            .where(route_stops.c.route_id.in_(list(stops)))
+            .order_by(route_stops.c.route_id, route_stops.c.stop_no)
+        )
+        for s in found:
+            prepaid = s.payment_kind in ("prepaid", "invoice")
+            stops[s.route_id].append(
+                {"stop_no": s.stop_no, "order_id": s.id, "number": s.number, "status": s.status,
+                 "customer": s.name, "phone": s.phone, "address": s.delivery_address,
+                 "window": [s.delivery_date.isoformat(), s.window_start.isoformat(), s.window_end.isoformat()]
+                 if s.delivery_date and s.window_start and s.window_end else None,
+                 "amount_due": 0 if prepaid else s.total, "currency": s.currency, "payment": s.payment_kind,
+                 "notes": s.notes}  # fmt: skip
+            )
+    return [
+        {"id": r.id, "day": r.day.isoformat(), "vehicle": r.vehicle, "status": r.status, "stops": stops[r.id]}
+        for r in route_rows
+    ]
+
+
+async def route_changes(conn: AsyncConnection, route_ids: Sequence[int]) -> list[ChangeRow]:
+    rows = (await conn.execute(select(routes).where(routes.c.id.in_(list(route_ids))))).all()
+    return [ChangeRow(courier_scope(doc_row.courier_id), "route", str(doc["id"]), "put", doc)
+            for doc_row, doc in zip(rows, await route_docs(conn, rows), strict=True)]  # fmt: skip

@@ -1,0 +1,88 @@
+"""The sync wire protocol (version 1): push and pull envelopes, results and changes.
+
+Ops travel as envelopes whose `payload` stays raw until the op's registered type decodes it, so
+one op of an unknown type or with a malformed payload is rejected on its own (and its seq still
+advances) instead of failing the whole batch.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+import msgspec
+
+PROTOCOL_VERSION = 1
+SUPPORTED_PROTOCOLS = frozenset({1})
+MAX_OPS_PER_PUSH = 1000
+MAX_PULL_LIMIT = 5000
+
+Seq = Annotated[int, msgspec.Meta(ge=1, le=2**62)]
+OpId = Annotated[str, msgspec.Meta(pattern=r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$")]
+OpType = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z][A-Za-z0-9_.]{0,63}$")]
+
+
+class OpEnvelope(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """One operation recorded on a device."""
+
+    op_id: OpId
+    seq: Seq
+    type: OpType
+    captured_at: datetime  # the device's clock when the op was recorded
+    payload: msgspec.Raw = msgspec.field(default_factory=lambda: msgspec.Raw(b"{}"))
+
+
+class PushRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    protocol: int
+    device_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    ops: Annotated[list[OpEnvelope], msgspec.Meta(max_length=MAX_OPS_PER_PUSH)]
+    pending: Annotated[int, msgspec.Meta(ge=0)] | None = None  # ops the device still holds, for supervisors
+    app_version: Annotated[str, msgspec.Meta(max_length=64)] | None = None
+
+
+class OpResult(msgspec.Struct, frozen=True, omit_defaults=True):
+    seq: int
+    status: Literal["applied", "duplicate", "rejected", "retry"]
+    code: str | None = None
+    message: str | None = None
+    # For `retry` with code `blob_missing`: upload these blobs, then push again from this seq.
+    blobs: list[str] | None = None
+
+
+class PushResponse(msgspec.Struct, frozen=True):
+    results: list[OpResult]
+    last_seq: int  # the device's last accepted seq (its write checkpoint)
+    cursor: str | None = None  # unchanged; the device keeps pulling with its own cursor
+
+
+class PullRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    protocol: int
+    cursor: str | None = None
+    limit: Annotated[int, msgspec.Meta(ge=1, le=MAX_PULL_LIMIT)] = 1000
+    pending: Annotated[int, msgspec.Meta(ge=0)] | None = None
+    app_version: Annotated[str, msgspec.Meta(max_length=64)] | None = None
+
+
+class Change(msgspec.Struct, frozen=True, array_like=False):
+    kind: str
+    id: str
+    op: Literal["put", "del"]
+    data: dict[str, Any] | None = None
+
+
+class PullResponse(msgspec.Struct, frozen=True):
+    changes: list[Change]
+    cursor: str
+    more: bool
+    reset: bool  # true: drop the local replica before applying these changes (a fresh snapshot)
+    last_seq: int  # the device's last accepted seq: pending ops at or below it are done
+
+
+class Problem(msgspec.Struct, frozen=True, omit_defaults=True):
+    """The error envelope sync clients switch on."""
+
+    status: int
+    code: str
+    detail: str
+    expected_seq: int | None = None
+    retry_after: int | None = None

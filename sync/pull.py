@@ -1,0 +1,93 @@
+"""Scoped pull (DESIGN principles 4-6): a snapshot of the device's scope first, then the change log.
+
+A pull answers `reset` when the cursor is unknown, from another epoch, older than the compacted
+log, or issued for another set of scopes; the device then drops its replica and reloads the
+snapshot (keeping its outbox). The snapshot is keyset-paged over the current state and remembers
+the log version it started from; once complete, the device continues in the log from there, so
+a change made while the snapshot was paging is applied again rather than missed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import msgspec
+from sqlalchemy import select, update
+
+from sync import changelog, cursor
+from sync.database import Database
+from sync.errors import UpgradeRequired
+from sync.protocol import SUPPORTED_PROTOCOLS, Change, PullRequest, PullResponse
+from sync.registry import Device, SyncApplication
+from sync.tables import SyncTables
+
+_decode_data = msgspec.json.Decoder(dict)
+
+
+def _dedupe(rows: list) -> list[Change]:
+    """Within one page keep only the last change of each entity (every change is a whole state)."""
+    last: dict[tuple[str, str], int] = {(r.kind, r.entity_id): i for i, r in enumerate(rows)}
+    return [
+        Change(r.kind, r.entity_id, r.op, _decode_data.decode(r.data) if r.data is not None else None)
+        for i, r in enumerate(rows)
+        if last[(r.kind, r.entity_id)] == i
+    ]
+
+
+async def load_device(conn, tables: SyncTables, device_id: str) -> Device:  # noqa: ANN001
+    d = tables.devices.c
+    row = (await conn.execute(select(d.id, d.name, d.role, d.scope, d.last_seq).where(d.id == device_id))).one()
+    return Device(row.id, row.name, row.role, row.scope, row.last_seq)
+
+
+async def pull(
+    db: Database, tables: SyncTables, app: SyncApplication, device_id: str, request: PullRequest, at: datetime
+) -> PullResponse:
+    """One page of what changed in the device's scope since its cursor."""
+    if request.protocol not in SUPPORTED_PROTOCOLS:
+        raise UpgradeRequired(f"protocol {request.protocol} is not supported", supported=sorted(SUPPORTED_PROTOCOLS))
+    async with db.read() as conn:
+        device = await load_device(conn, tables, device_id)
+        scopes = app.scopes(device)
+        digest = cursor.scopes_digest(scopes)
+        state = await changelog.read_state(conn, tables)
+        current = cursor.decode(request.cursor) if request.cursor else None
+        reset = (
+            current is None
+            or current.epoch != state.epoch
+            or current.scopes != digest
+            or (isinstance(current, cursor.LogCursor) and current.version < state.purged_through)
+        )
+        if reset:
+            current = cursor.SnapshotCursor(state.epoch, digest, state.version, None)
+
+        if isinstance(current, cursor.SnapshotCursor):
+            page = await app.snapshot(conn, device, current.position, request.limit)
+            if page.next_position is not None:
+                following: cursor.Cursor = cursor.SnapshotCursor(state.epoch, digest, current.base, page.next_position)
+            else:
+                following = cursor.LogCursor(state.epoch, digest, current.base)
+            response = PullResponse(page.changes, cursor.encode(following), True, reset, device.last_seq)
+            pulled_version = current.base
+        else:
+            rows = await changelog.read_after(conn, tables, scopes, current.version, request.limit + 1)
+            more = len(rows) > request.limit
+            rows = rows[: request.limit]
+            version = rows[-1].version if rows else current.version
+            following = cursor.LogCursor(state.epoch, digest, version)
+            response = PullResponse(_dedupe(rows), cursor.encode(following), more, False, device.last_seq)
+            pulled_version = version
+    await _record_pull(db, tables, device_id, request, pulled_version, at)
+    return response
+
+
+async def _record_pull(db: Database, tables: SyncTables, device_id: str, request: PullRequest, version: int, at: datetime) -> None:
+    """Keep the device's status for supervisors: last pull, where it is in the log, what it holds."""
+    d = tables.devices.c
+    values = {"last_pull_at": at, "last_seen_at": at, "pulled_version": version}
+    if request.pending is not None:
+        values["pending"] = request.pending
+    if request.app_version:
+        values["app_version"] = request.app_version
+    async with db.write() as conn:
+        await conn.execute(update(tables.devices).where(d.id == device_id).values(**values))

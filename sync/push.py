@@ -1,0 +1,173 @@
+"""Exactly-once push (DESIGN principle 3).
+
+One transaction per request: lock the device row, answer seqs at or below its last seq as
+duplicates with their stored results, refuse a gap, run each new op's handler in seq order
+against a workspace loaded once, write the workspace's effects, the op log, the device's new
+last seq and the change log, and commit. Results leave only after that commit. A constant number
+of statements runs per batch, whatever its size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import msgspec
+from sqlalchemy import select, update
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from sync import changelog
+from sync.database import Database
+from sync.errors import DeviceMismatch, DuplicateSeq, SeqGap, TooManyOps, Unavailable, UpgradeRequired
+from sync.protocol import MAX_OPS_PER_PUSH, SUPPORTED_PROTOCOLS, OpEnvelope, OpResult, PushRequest, PushResponse
+from sync.registry import BlobMissing, Device, Op, Rejected, SyncApplication
+from sync.tables import SyncTables
+
+
+def _ordered(ops: Sequence[OpEnvelope]) -> list[OpEnvelope]:
+    """Ops sorted by seq; an exact repeat inside one request is dropped, a conflicting one refused."""
+    by_seq: dict[int, OpEnvelope] = {}
+    for op in ops:
+        seen = by_seq.get(op.seq)
+        if seen is not None and seen != op:
+            raise DuplicateSeq(f"seq {op.seq} appears twice with different ops")
+        by_seq[op.seq] = op
+    return [by_seq[seq] for seq in sorted(by_seq)]
+
+
+def _decode(app: SyncApplication, device: Device, envelope: OpEnvelope) -> Op[Any] | Rejected:
+    op_type = app.ops.get(envelope.type)
+    if op_type is None:
+        return Rejected("unknown_op_type", f"unknown op type {envelope.type!r}")
+    if device.role not in op_type.roles:
+        return Rejected("op_not_allowed", f"a {device.role} device may not send {envelope.type}")
+    try:
+        payload = op_type.decoder.decode(envelope.payload)
+    except (msgspec.ValidationError, msgspec.DecodeError) as error:
+        return Rejected("invalid_payload", str(error))
+    return Op(envelope.op_id, envelope.seq, envelope.type, envelope.captured_at, payload)
+
+
+async def push(
+    db: Database, tables: SyncTables, app: SyncApplication, device_id: str, request: PushRequest, at: datetime
+) -> PushResponse:
+    """Apply a device's ops exactly once and return per-op results (after commit)."""
+    if request.protocol not in SUPPORTED_PROTOCOLS:
+        raise UpgradeRequired(f"protocol {request.protocol} is not supported", supported=sorted(SUPPORTED_PROTOCOLS))
+    if request.device_id != device_id:
+        raise DeviceMismatch("device_id is not the device this token belongs to")
+    if len(request.ops) > MAX_OPS_PER_PUSH:
+        raise TooManyOps(f"at most {MAX_OPS_PER_PUSH} ops per push")
+    ops = _ordered(request.ops)
+    try:
+        return await _push(db, tables, app, device_id, request, ops, at)
+    except (OperationalError, DBAPIError) as error:
+        if isinstance(error, DBAPIError) and not error.connection_invalidated and not _transient(error):
+            raise
+        raise Unavailable("the database is busy or unavailable; retry", retry_after=1) from error
+
+
+def _transient(error: DBAPIError) -> bool:
+    text = str(error.orig).lower() if error.orig else str(error).lower()
+    return any(word in text for word in ("locked", "busy", "deadlock", "serializ", "connection", "timeout"))
+
+
+async def _push(db, tables, app, device_id, request, ops, at) -> PushResponse:  # noqa: ANN001
+    d, log = tables.devices.c, tables.op_log.c
+    async with db.write() as conn:
+        row = (
+            await conn.execute(
+                select(d.id, d.name, d.role, d.scope, d.last_seq, d.revoked_at).where(d.id == device_id).with_for_update()
+            )
+        ).one()
+        device = Device(row.id, row.name, row.role, row.scope, row.last_seq)
+        last_seq = row.last_seq
+        old = [op for op in ops if op.seq <= last_seq]
+        new = [op for op in ops if op.seq > last_seq]
+        if new and (new[0].seq != last_seq + 1 or new[-1].seq - new[0].seq != len(new) - 1):
+            raise SeqGap(f"expected seq {last_seq + 1}", expected_seq=last_seq + 1)
+
+        results: dict[int, OpResult] = {}
+        if old:
+            stored = {
+                r.seq: r
+                for r in await conn.execute(
+                    select(log.seq, log.op_id, log.status, log.code, log.message).where(
+                        log.device_id == device_id, log.seq.in_([op.seq for op in old])
+                    )
+                )
+            }
+            for op in old:
+                s = stored.get(op.seq)
+                if s is not None and s.op_id.replace("-", "").lower() != op.op_id.replace("-", "").lower():
+                    results[op.seq] = OpResult(op.seq, "rejected", "seq_reused", "this seq was used by another op")
+                else:
+                    results[op.seq] = OpResult(op.seq, "duplicate", s.code if s else None, s.message if s else None)
+
+        decoded = [_decode(app, device, op) for op in new]
+        workspace = app.workspace(conn, device, at)
+        await workspace.load([op for op in decoded if isinstance(op, Op)])
+        missing_blobs = await _missing_blobs(conn, tables, workspace, decoded)
+
+        log_rows = []
+        for envelope, op in zip(new, decoded, strict=True):
+            if isinstance(op, Op) and missing_blobs.get(op.seq):
+                results[op.seq] = OpResult(op.seq, "retry", "blob_missing", "upload the blobs, then push again",
+                                           blobs=missing_blobs[op.seq])  # fmt: skip
+                break  # later ops wait: seqs are applied strictly in order
+            if isinstance(op, Op):
+                try:
+                    app.ops[op.type].handler(workspace, op)
+                    result = OpResult(op.seq, "applied")
+                except Rejected as refusal:
+                    result = OpResult(op.seq, "rejected", refusal.code, refusal.message)
+            else:
+                result = OpResult(envelope.seq, "rejected", op.code, op.message)
+            results[envelope.seq] = result
+            log_rows.append(
+                {
+                    "device_id": device_id,
+                    "seq": envelope.seq,
+                    "op_id": envelope.op_id,
+                    "type": envelope.type,
+                    "captured_at": envelope.captured_at,
+                    "received_at": at,
+                    "status": result.status,
+                    "code": result.code,
+                    "message": result.message,
+                    "payload": bytes(envelope.payload).decode(),
+                }
+            )
+
+        await workspace.flush()
+        if log_rows:
+            await conn.execute(tables.op_log.insert(), log_rows)
+            last_seq = log_rows[-1]["seq"]
+        skew = None
+        if new:
+            skew = int((new[-1].captured_at - at).total_seconds() * 1000)
+        await conn.execute(
+            update(tables.devices)
+            .where(d.id == device_id)
+            .values(
+                last_seq=last_seq,
+                last_push_at=at,
+                last_seen_at=at,
+                pending=request.pending,
+                app_version=request.app_version or tables.devices.c.app_version,
+                clock_skew_ms=skew if skew is not None else d.clock_skew_ms,
+            )
+        )
+        await changelog.record(conn, tables, workspace.changes, at)
+    return PushResponse([results[seq] for seq in sorted(results)], last_seq)
+
+
+async def _missing_blobs(conn, tables: SyncTables, workspace, decoded) -> dict[int, list[str]]:  # noqa: ANN001
+    """Per op seq, the referenced blobs the server does not hold (one query for the batch)."""
+    wanted = {op.seq: list(workspace.blobs_needed(op)) for op in decoded if isinstance(op, Op)}
+    hashes = sorted({h for hs in wanted.values() for h in hs})
+    if not hashes:
+        return {}
+    present = set((await conn.execute(select(tables.blobs.c.sha256).where(tables.blobs.c.sha256.in_(hashes)))).scalars())
+    return {seq: [h for h in hs if h not in present] for seq, hs in wanted.items() if any(h not in present for h in hs)}
