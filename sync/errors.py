@@ -15,6 +15,11 @@ class SyncError(Exception):
         self.context = context
 
 
+class InvalidBody(SyncError):
+    status = 400
+    code = "invalid_body"
+
+
 class UpgradeRequired(SyncError):
     status = 426
     code = "upgrade_required"

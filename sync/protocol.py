@@ -35,7 +35,7 @@ class OpEnvelope(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 class PushRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     protocol: int
     device_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
-    ops: Annotated[list[OpEnvelope], msgspec.Meta(max_length=MAX_OPS_PER_PUSH)]
+    ops: list[OpEnvelope]  # at most MAX_OPS_PER_PUSH: more is refused with 413 too_many_ops
     pending: Annotated[int, msgspec.Meta(ge=0)] | None = None  # ops the device still holds, for supervisors
     app_version: Annotated[str, msgspec.Meta(max_length=64)] | None = None
 

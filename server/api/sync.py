@@ -26,6 +26,7 @@ from server.usecases.devices import DevicePrincipal
 from sync import pull as pulling
 from sync import push as pushing
 from sync.database import Database
+from sync.errors import InvalidBody
 from sync.protocol import PullRequest, PullResponse, PushRequest, PushResponse
 
 MSGPACK = "application/msgpack"
@@ -50,9 +51,9 @@ async def _decode(request: Request, json_decoder: msgspec.json.Decoder, msgpack_
             return msgpack_decoder.decode(body)
         return json_decoder.decode(body)
     except msgspec.ValidationError as error:
-        raise Refused("invalid_body", str(error)) from error
+        raise InvalidBody(str(error)) from error
     except msgspec.DecodeError as error:
-        raise Refused("invalid_body", f"malformed body: {error}") from error
+        raise InvalidBody(f"malformed body: {error}") from error
 
 
 def _respond(request: Request, payload: PushResponse | PullResponse) -> Response:
