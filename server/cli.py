@@ -38,6 +38,24 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> None:
     asyncio.run(load_demo(settings, seed=args.seed, orders=args.orders, products=args.products))
 
 
+def cmd_sync_compact(settings: Settings, args: argparse.Namespace) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from server.db.tables import SYNC
+    from sync.changelog import compact
+    from sync.database import Database
+
+    async def run() -> int:
+        db = Database(settings.database_url)
+        try:
+            async with db.write() as conn:
+                return await compact(conn, SYNC, datetime.now(UTC) - timedelta(days=args.keep_days))
+        finally:
+            await db.dispose()
+
+    print(f"purged {asyncio.run(run())} changes older than {args.keep_days} days; older cursors will reset")
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
     import uvicorn
 
@@ -80,6 +98,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--orders", type=int, default=500)
     demo.add_argument("--products", type=int, default=2000)
     demo.set_defaults(func=cmd_demo)
+
+    sync = commands.add_parser("sync", help="the sync engine").add_subparsers(dest="sync_command", required=True)
+    compact = sync.add_parser("compact", help="purge old change-log entries (tombstones included)")
+    compact.add_argument("--keep-days", type=float, default=30.0, help="retention (default 30 days)")
+    compact.set_defaults(func=cmd_sync_compact)
 
     serve = commands.add_parser("serve", help="serve the API, the PWA and the pages")
     serve.add_argument("--host", default="127.0.0.1")

@@ -211,6 +211,7 @@ class SyncClient:
             "device_id": self.device_id,
             "pending": len(self.pending()),
             "app_version": self.app_version,
+            "sent_at": _now(),
             "ops": [
                 {"op_id": op_id, "seq": seq, "type": t, "captured_at": at, "payload": msgspec.Raw(p.encode())}
                 for seq, op_id, t, at, p, _b in ops

@@ -38,6 +38,9 @@ class PushRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     ops: list[OpEnvelope]  # at most MAX_OPS_PER_PUSH: more is refused with 413 too_many_ops
     pending: Annotated[int, msgspec.Meta(ge=0)] | None = None  # ops the device still holds, for supervisors
     app_version: Annotated[str, msgspec.Meta(max_length=64)] | None = None
+    # The device's clock when it sent this request: the difference to the server's clock is its
+    # skew (an op's captured_at may be hours old after an offline stretch, so it cannot tell).
+    sent_at: datetime | None = None
 
 
 class OpResult(msgspec.Struct, frozen=True, omit_defaults=True):

@@ -81,7 +81,8 @@ async def _push(db, tables, app, device_id, request, ops, at) -> PushResponse:  
                 select(d.id, d.name, d.role, d.scope, d.last_seq, d.revoked_at).where(d.id == device_id).with_for_update()
             )
         ).one()
-        device = Device(row.id, row.name, row.role, row.scope, row.last_seq)
+        skew = int((request.sent_at - at).total_seconds() * 1000) if request.sent_at else None
+        device = Device(row.id, row.name, row.role, row.scope, row.last_seq, skew)
         last_seq = row.last_seq
         old = [op for op in ops if op.seq <= last_seq]
         new = [op for op in ops if op.seq > last_seq]
@@ -144,9 +145,7 @@ async def _push(db, tables, app, device_id, request, ops, at) -> PushResponse:  
         if log_rows:
             await conn.execute(tables.op_log.insert(), log_rows)
             last_seq = log_rows[-1]["seq"]
-        skew = None
-        if new:
-            skew = int((new[-1].captured_at - at).total_seconds() * 1000)
+        rejected = [r for r in results.values() if r.status == "rejected" and r.seq > device.last_seq]
         await conn.execute(
             update(tables.devices)
             .where(d.id == device_id)
@@ -157,6 +156,7 @@ async def _push(db, tables, app, device_id, request, ops, at) -> PushResponse:  
                 pending=request.pending,
                 app_version=request.app_version or tables.devices.c.app_version,
                 clock_skew_ms=skew if skew is not None else d.clock_skew_ms,
+                last_error=f"seq {rejected[-1].seq} rejected: {rejected[-1].code}" if rejected else d.last_error,
             )
         )
         await changelog.record(conn, tables, workspace.changes, at)

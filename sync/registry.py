@@ -45,6 +45,7 @@ class Device:
     role: str
     scope: dict[str, Any]
     last_seq: int = 0
+    clock_skew_ms: int | None = None  # device clock minus server clock, when the device said
 
 
 @dataclass(frozen=True, slots=True)

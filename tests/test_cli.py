@@ -78,3 +78,19 @@ def test_demo_refuses_to_load_twice(tmp_path: Path) -> None:
     second = run(["demo", "--orders", "5", "--products", "20"], db)
     assert "already holds data" in second.stderr
     assert sqlite3.connect(db).execute("SELECT count(*) FROM orders").fetchone() == (5,)
+
+
+def test_sync_compact_purges_old_changes_and_moves_the_purge_horizon(tmp_path: Path) -> None:
+    db = tmp_path / "compact.db"
+    run(["db", "upgrade"], db)
+    conn = sqlite3.connect(db)
+    conn.executemany(
+        "INSERT INTO changes (version, scope, kind, entity_id, op, data, at) VALUES (?, 'catalog', 'product', ?, 'put', '{}', ?)",
+        [(1, "1", "2020-01-01 00:00:00"), (2, "2", "2020-01-02 00:00:00"), (3, "3", "2999-01-01 00:00:00")],
+    )
+    conn.execute("UPDATE sync_state SET version = 3")
+    conn.commit()
+    out = run(["sync", "compact", "--keep-days", "30"], db).stdout
+    assert "purged 2 changes" in out
+    assert conn.execute("SELECT version FROM changes").fetchall() == [(3,)]
+    assert conn.execute("SELECT purged_through FROM sync_state").fetchone() == (2,)

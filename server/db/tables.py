@@ -310,3 +310,25 @@ scans = Table(
 # The sync engine's own tables (devices, enrollments, op log, change log, blobs) live in the
 # same schema and migration history.
 SYNC = define_sync_tables(metadata)
+
+# Contradictions the field reported (a fact that disagrees with the central record), and other
+# things a supervisor must look at. Resolutions are recorded, never deleted.
+exceptions = Table(
+    "exceptions",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("kind", String(32), nullable=False),  # over_pick, delivered_after_cancel, clock_skew, ...
+    Column("status", String(16), nullable=False),  # open | resolved
+    Column("warehouse_id", ForeignKey("warehouses.id")),
+    Column("order_id", ForeignKey("orders.id")),
+    Column("device_id", String(64)),
+    Column("seq", BigInteger),  # the op that revealed it
+    Column("detail", Json, nullable=False),
+    Column("opened_at", UtcDateTime, nullable=False),
+    Column("resolved_at", UtcDateTime),
+    Column("resolution", String(32)),
+    Column("resolution_note", Text),
+    Column("resolved_by", String(100)),
+    Index("ix_exceptions_status_id", "status", "id"),
+    Index("ix_exceptions_device_kind", "device_id", "kind", "status"),
+)

@@ -6,11 +6,15 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.db.tables import scans
+from server.db.tables import exceptions, scans
 from sync.registry import ChangeRow, Device, Op
+
+# A device clock further off than this is flagged for a supervisor. Ordering never depends on
+# it: server time orders events and device time is kept as data (DESIGN principle 9).
+SKEW_TOLERANCE_MS = 5 * 60 * 1000
 
 
 class TallyWorkspace:
@@ -22,9 +26,25 @@ class TallyWorkspace:
         self.at = at
         self.changes: list[ChangeRow] = []
         self.scans: list[dict[str, Any]] = []
+        self.exceptions: list[dict[str, Any]] = []
 
     async def load(self, ops: Sequence[Op[Any]]) -> None:
-        """Nothing to preload for raw scans; execution ops load their pick lists here."""
+        """Load what this batch's handlers need (one query per kind of state), and flag a skewed clock."""
+        skew = self.device.clock_skew_ms
+        if skew is not None and abs(skew) > SKEW_TOLERANCE_MS:
+            e = exceptions.c
+            already = await self.conn.execute(
+                select(e.id).where(e.device_id == self.device.id, e.kind == "clock_skew", e.status == "open").limit(1)
+            )
+            if already.first() is None:
+                self.open_exception("clock_skew", {"skew_ms": skew, "device": self.device.name})
+
+    def open_exception(self, kind: str, detail: dict[str, Any], *, order_id: int | None = None, seq: int | None = None) -> None:
+        """Record a contradiction for a supervisor (written with the batch)."""
+        self.exceptions.append(
+            {"kind": kind, "status": "open", "warehouse_id": self.device.scope.get("warehouse_id"), "order_id": order_id,
+             "device_id": self.device.id, "seq": seq, "detail": detail, "opened_at": self.at}  # fmt: skip
+        )
 
     def blobs_needed(self, op: Op[Any]) -> Sequence[str]:
         return getattr(op.payload, "blobs", ())
@@ -32,3 +52,5 @@ class TallyWorkspace:
     async def flush(self) -> None:
         if self.scans:
             await self.conn.execute(insert(scans), self.scans)
+        if self.exceptions:
+            await self.conn.execute(insert(exceptions), self.exceptions)

@@ -118,3 +118,32 @@ async def test_a_reused_seq_with_another_op_id_is_not_taken_as_a_duplicate(clien
     response = await client.post("/api/sync/push", json=push_body(device, [scan_op(1)]), headers=auth(token))
     assert response.json()["results"][0] == {"seq": 1, "status": "rejected", "code": "seq_reused",
                                              "message": "this seq was used by another op"}  # fmt: skip
+
+
+async def test_a_device_clock_off_by_a_day_is_flagged_once_and_ordering_is_unaffected(client, db) -> None:  # noqa: ANN001
+    from datetime import UTC, datetime, timedelta
+
+    from server.db.tables import exceptions
+
+    device, token = await a_device(db)
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+    for seq in (1, 2):
+        body = push_body(device, [scan_op(seq) | {"captured_at": tomorrow}]) | {"sent_at": tomorrow}
+        response = await client.post("/api/sync/push", json=body, headers=auth(token))
+        assert response.json()["results"][0]["status"] == "applied"
+    async with db.read() as conn:
+        flagged = (await conn.execute(select(exceptions.c.kind, exceptions.c.detail).where(exceptions.c.device_id == device))).all()
+        skew = (await conn.execute(select(SYNC.devices.c.clock_skew_ms).where(SYNC.devices.c.id == device))).scalar_one()
+        recorded = (await conn.execute(select(SYNC.op_log.c.received_at).order_by(SYNC.op_log.c.seq))).scalars().all()
+    assert [k for k, _ in flagged] == ["clock_skew"]  # one open exception, not one per push
+    assert skew > 23 * 3600 * 1000
+    assert recorded == sorted(recorded) and recorded[-1] < datetime.now(UTC)  # server time orders, not the device's
+
+
+async def test_a_rejection_is_kept_as_the_devices_last_error(client, db) -> None:  # noqa: ANN001
+    device, token = await a_device(db)
+    bad = scan_op(1) | {"type": "Nope"}
+    await client.post("/api/sync/push", json=push_body(device, [bad]), headers=auth(token))
+    async with db.read() as conn:
+        error = (await conn.execute(select(SYNC.devices.c.last_error).where(SYNC.devices.c.id == device))).scalar_one()
+    assert error == "seq 1 rejected: unknown_op_type"

@@ -1,8 +1,8 @@
-"""sync engine and routes
+"""sync engine, routes and exceptions
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-27 07:15:10.282563
+Create Date: 2026-11-27 07:21:33.056950
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ depends_on = None
 
 
 def upgrade() -> None:
-
     op.create_table('blobs',
     sa.Column('sha256', sa.String(length=64), nullable=False),
     sa.Column('content_type', sa.String(length=64), nullable=False),
@@ -120,6 +119,28 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['warehouse_id'], ['warehouses.id'], name=op.f('fk_couriers_warehouse_id_warehouses')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_couriers'))
     )
+    op.create_table('exceptions',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('kind', sa.String(length=32), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('warehouse_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('order_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('device_id', sa.String(length=64), nullable=True),
+    sa.Column('seq', sa.BigInteger(), nullable=True),
+    sa.Column('detail', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('opened_at', sync.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('resolved_at', sync.types.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('resolution', sa.String(length=32), nullable=True),
+    sa.Column('resolution_note', sa.Text(), nullable=True),
+    sa.Column('resolved_by', sa.String(length=100), nullable=True),
+    sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_exceptions_order_id_orders')),
+    sa.ForeignKeyConstraint(['warehouse_id'], ['warehouses.id'], name=op.f('fk_exceptions_warehouse_id_warehouses')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_exceptions'))
+    )
+    with op.batch_alter_table('exceptions', schema=None) as batch_op:
+        batch_op.create_index('ix_exceptions_device_kind', ['device_id', 'kind', 'status'], unique=False)
+        batch_op.create_index('ix_exceptions_status_id', ['status', 'id'], unique=False)
+
     op.create_table('routes',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('warehouse_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -150,9 +171,7 @@ def upgrade() -> None:
 
 
 
-
 def downgrade() -> None:
-
     with op.batch_alter_table('route_stops', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_route_stops_order_id'))
 
@@ -162,6 +181,11 @@ def downgrade() -> None:
         batch_op.drop_index('ix_routes_courier_day')
 
     op.drop_table('routes')
+    with op.batch_alter_table('exceptions', schema=None) as batch_op:
+        batch_op.drop_index('ix_exceptions_status_id')
+        batch_op.drop_index('ix_exceptions_device_kind')
+
+    op.drop_table('exceptions')
     op.drop_table('couriers')
     op.drop_table('sync_state')
     op.drop_table('scans')
@@ -173,4 +197,3 @@ def downgrade() -> None:
 
     op.drop_table('changes')
     op.drop_table('blobs')
-
