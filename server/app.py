@@ -22,6 +22,7 @@ from server.api.customers import CustomerController
 from server.api.errors import EXCEPTION_HANDLERS
 from server.api.health import health
 from server.api.orders import OrderController
+from server.api.picking import PickListController
 from server.api.devices import DeviceController
 from server.api.routes import CourierController, RouteController
 from server.api.stock import StockController
@@ -93,7 +94,11 @@ def create_app(settings: Settings, database: Database | None = None) -> Litestar
             BlobController,
             CourierController,
             RouteController,
-            create_static_files_router(path="/", directories=[PWA_DIR], html_mode=True, name="pwa", include_in_schema=False),
+            PickListController,
+            create_static_files_router(
+                path="/", directories=[PWA_DIR], html_mode=True, name="pwa", include_in_schema=False,
+                opt={"exclude_from_auth": True},  # the PWA's shell, service worker and manifest load before enrollment
+            ),
         ],
         dependencies={"db": Provide(_provide_db, sync_to_thread=False)},
         middleware=[DefineMiddleware(TokenAuthentication, exclude=PUBLIC_PATHS)],

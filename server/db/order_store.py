@@ -71,6 +71,18 @@ async def load_order(conn: AsyncConnection, order_id: int, *, for_update: bool =
     return _order_from(row, lines)
 
 
+async def load_orders_many(conn: AsyncConnection, order_ids: Sequence[int]) -> dict[int, Order]:
+    """Load several orders with their lines in two queries."""
+    rows = (await conn.execute(select(orders).where(orders.c.id.in_(list(order_ids))))).all()
+    lines: dict[int, list] = {row.id: [] for row in rows}
+    if lines:
+        for line in await conn.execute(
+            select(order_lines).where(order_lines.c.order_id.in_(list(lines))).order_by(order_lines.c.order_id, order_lines.c.line_no)
+        ):
+            lines[line.order_id].append(line)
+    return {row.id: _order_from(row, lines[row.id]) for row in rows}
+
+
 async def insert_order(conn: AsyncConnection, order: Order) -> int:
     """Insert a new order and its lines; return its id."""
     delivery = order.delivery

@@ -280,6 +280,8 @@ routes = Table(
     Column("courier_id", ForeignKey("couriers.id"), nullable=False),
     Column("vehicle", String(64), nullable=False, server_default=""),
     Column("status", String(24), nullable=False),  # planned | loading | dispatched | completed
+    Column("dispatched_at", UtcDateTime),
+    Column("dispatch_override", Text),  # a supervisor's reason for dispatching with parcels missing
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Index("ix_routes_courier_day", "courier_id", "day"),
@@ -331,4 +333,147 @@ exceptions = Table(
     Column("resolved_by", String(100)),
     Index("ix_exceptions_status_id", "status", "id"),
     Index("ix_exceptions_device_kind", "device_id", "kind", "status"),
+)
+
+# --- Warehouse execution: pick lists, picking, checking, packing, loading ---------------------
+
+pick_lists = Table(
+    "pick_lists",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("warehouse_id", ForeignKey("warehouses.id"), nullable=False),
+    Column("kind", String(8), nullable=False),  # order | wave
+    Column("status", String(16), nullable=False),  # open | done | cancelled
+    Column("claimed_by", String(64)),  # the device holding it (an intent another device is refused)
+    Column("claimed_at", UtcDateTime),
+    Column("assigned_to", String(64)),  # a device the office assigned it to (only that device may claim)
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index("ix_pick_lists_warehouse_status", "warehouse_id", "status"),
+)
+
+# Which orders a pick list gathers, and the tote each one is picked into (cluster picking).
+pick_list_orders = Table(
+    "pick_list_orders",
+    metadata,
+    Column("pick_list_id", ForeignKey("pick_lists.id", ondelete="CASCADE"), primary_key=True),
+    Column("order_id", ForeignKey("orders.id"), primary_key=True),
+    Column("tote", String(64), nullable=False),
+    Index("ix_pick_list_orders_order", "order_id"),
+)
+
+pick_lines = Table(
+    "pick_lines",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("pick_list_id", ForeignKey("pick_lists.id", ondelete="CASCADE"), nullable=False),
+    Column("order_id", ForeignKey("orders.id"), nullable=False),
+    Column("line_no", Integer, nullable=False),
+    Column("product_id", ForeignKey("products.id"), nullable=False),
+    Column("location_id", ForeignKey("locations.id"), nullable=False),
+    Column("pick_seq", Integer, nullable=False),
+    Column("quantity", BigInteger, nullable=False),  # to pick from this bin
+    Column("picked", BigInteger, nullable=False),
+    Column("shorted", BigInteger, nullable=False),
+    Column("short_reason", String(24)),
+    Index("ix_pick_lines_list_seq", "pick_list_id", "pick_seq"),
+    Index("ix_pick_lines_order", "order_id"),
+)
+
+# Every unit that carries a marking code (Честный ЗНАК), once: the primary key refuses a code
+# scanned twice anywhere. Aggregation follows it: unit -> parcel -> pallet.
+marking_codes = Table(
+    "marking_codes",
+    metadata,
+    Column("code", String(200), primary_key=True),  # GTIN + serial: the unit's identity
+    Column("full_code", Text, nullable=False),  # as scanned, crypto tail included
+    Column("product_id", ForeignKey("products.id"), nullable=False),
+    Column("order_id", ForeignKey("orders.id")),
+    Column("parcel_id", String(36)),
+    Column("device_id", String(64), nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("recorded_at", UtcDateTime, nullable=False),
+)
+
+# Work the warehouse must do because of what the field reported: put back an over-pick,
+# recount a bin a picker found short.
+warehouse_tasks = Table(
+    "warehouse_tasks",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("warehouse_id", ForeignKey("warehouses.id"), nullable=False),
+    Column("kind", String(16), nullable=False),  # put_back | recount
+    Column("status", String(16), nullable=False),  # open | done
+    Column("product_id", ForeignKey("products.id"), nullable=False),
+    Column("location_id", ForeignKey("locations.id")),
+    Column("quantity", BigInteger, nullable=False),
+    Column("order_id", ForeignKey("orders.id")),
+    Column("exception_id", ForeignKey("exceptions.id")),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index("ix_warehouse_tasks_status", "warehouse_id", "status"),
+)
+
+# The second person's check of an order: one row per check, the result per line as data.
+order_checks = Table(
+    "order_checks",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("order_id", ForeignKey("orders.id"), nullable=False),
+    Column("device_id", String(64), nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("result", String(16), nullable=False),  # passed | discrepancy | overridden
+    Column("lines", Json, nullable=False),  # [{product_id, expected, counted, status}]
+    Column("checked_at", UtcDateTime, nullable=False),  # server time
+    Column("captured_at", UtcDateTime, nullable=False),  # device time
+    Index("ix_order_checks_order", "order_id", "id"),
+)
+
+# Blocks of SSCC serial references handed to packing devices in advance, so labels print offline.
+sscc_blocks = Table(
+    "sscc_blocks",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("device_id", String(64), nullable=False),
+    Column("extension_digit", Integer, nullable=False),
+    Column("company_prefix", String(10), nullable=False),
+    Column("first_serial", BigInteger, nullable=False),
+    Column("last_serial", BigInteger, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index("ix_sscc_blocks_device", "device_id"),
+)
+
+parcels = Table(
+    "parcels",
+    metadata,
+    Column("id", String(36), primary_key=True),  # generated on the device, so it exists offline
+    Column("sscc", String(18), nullable=False, unique=True),
+    Column("order_id", ForeignKey("orders.id"), nullable=False),
+    Column("warehouse_id", ForeignKey("warehouses.id"), nullable=False),
+    Column("status", String(16), nullable=False),  # open | closed | loaded | delivered | refused | returned
+    Column("weight_g", Integer),
+    Column("pallet_sscc", String(18)),
+    Column("route_id", ForeignKey("routes.id")),
+    Column("packed_by", String(64), nullable=False),
+    Column("opened_at", UtcDateTime, nullable=False),
+    Column("closed_at", UtcDateTime),
+    Column("loaded_at", UtcDateTime),
+    Index("ix_parcels_order", "order_id"),
+    Index("ix_parcels_route", "route_id"),
+)
+
+parcel_items = Table(
+    "parcel_items",
+    metadata,
+    Column("parcel_id", ForeignKey("parcels.id", ondelete="CASCADE"), primary_key=True),
+    Column("product_id", ForeignKey("products.id"), primary_key=True),
+    Column("quantity", BigInteger, nullable=False),
+)
+
+pallets = Table(
+    "pallets",
+    metadata,
+    Column("sscc", String(18), primary_key=True),
+    Column("warehouse_id", ForeignKey("warehouses.id"), nullable=False),
+    Column("device_id", String(64), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
 )

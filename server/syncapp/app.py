@@ -9,8 +9,8 @@ import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.db.tables import locations, products, routes
-from server.syncapp import feeds
+from server.db.tables import locations, pick_lists, products, routes
+from server.syncapp import feeds, picking
 from server.syncapp.scans import record_scan
 from server.syncapp.workspace import TallyWorkspace
 from server.usecases.devices import WAREHOUSE_ROLES, DeviceRole
@@ -30,7 +30,7 @@ class TallySync:
     """Implements `sync.registry.SyncApplication` for the central order record."""
 
     def __init__(self) -> None:
-        self.ops: dict[str, OpType[Any]] = {op.name: op for op in (record_scan,)}
+        self.ops: dict[str, OpType[Any]] = {op.name: op for op in (record_scan, *picking.OPS)}
 
     def scopes(self, device: Device) -> list[str]:
         if device.role in WAREHOUSE_ROLES:
@@ -44,7 +44,7 @@ class TallySync:
 
     def _parts(self, device: Device) -> list[str]:
         if device.role in WAREHOUSE_ROLES:
-            return ["product", "location"]
+            return ["product", "location", "pick_list"]
         if device.role == DeviceRole.COURIER:
             return ["route"]
         return []
@@ -78,6 +78,17 @@ class TallySync:
                 .limit(limit)
             )
             return [feeds.location_doc(r) for r in rows]
+        if kind == "pick_list":
+            rows = (
+                await conn.execute(
+                    select(pick_lists)
+                    .where(pick_lists.c.warehouse_id == device.scope["warehouse_id"], pick_lists.c.status == "open",
+                           pick_lists.c.id > after)  # fmt: skip
+                    .order_by(pick_lists.c.id)
+                    .limit(limit)
+                )
+            ).all()
+            return await feeds.pick_list_docs(conn, rows)
         if kind == "route":
             rows = (
                 await conn.execute(

@@ -94,3 +94,55 @@ async def route_changes(conn: AsyncConnection, route_ids: Sequence[int]) -> list
     rows = (await conn.execute(select(routes).where(routes.c.id.in_(list(route_ids))))).all()
     return [ChangeRow(courier_scope(doc_row.courier_id), "route", str(doc["id"]), "put", doc)
             for doc_row, doc in zip(rows, await route_docs(conn, rows), strict=True)]  # fmt: skip
+
+
+async def pick_list_docs(conn: AsyncConnection, list_rows: Sequence) -> list[dict[str, Any]]:
+    """Pick lists as a handheld holds them: orders with their totes, lines in walking order with
+    what the offline checks need (bin barcode, product, quantities, whether units are marked)."""
+    from server.db.tables import pick_lines, pick_list_orders
+
+    ids = [r.id for r in list_rows]
+    members: dict[int, list[dict]] = {i: [] for i in ids}
+    lines: dict[int, list[dict]] = {i: [] for i in ids}
+    if ids:
+        for m in await conn.execute(
+            select(pick_list_orders.c.pick_list_id, pick_list_orders.c.order_id, pick_list_orders.c.tote, orders.c.number)
+            .join(orders, orders.c.id == pick_list_orders.c.order_id)
+            .where(pick_list_orders.c.pick_list_id.in_(ids))
+            .order_by(pick_list_orders.c.pick_list_id, pick_list_orders.c.order_id)
+        ):
+            members[m.pick_list_id].append({"order_id": m.order_id, "number": m.number, "tote": m.tote})
+        for li in await conn.execute(
+            select(pick_lines, locations.c.code.label("location_code"), locations.c.barcode.label("location_barcode"),
+                   products.c.sku, products.c.name, products.c.marked)  # fmt: skip
+            .join(locations, locations.c.id == pick_lines.c.location_id)
+            .join(products, products.c.id == pick_lines.c.product_id)
+            .where(pick_lines.c.pick_list_id.in_(ids))
+            .order_by(pick_lines.c.pick_list_id, pick_lines.c.pick_seq, pick_lines.c.id)
+        ):
+            lines[li.pick_list_id].append(
+                {"id": li.id, "order_id": li.order_id, "line_no": li.line_no, "product_id": li.product_id, "sku": li.sku,
+                 "name": li.name, "marked": li.marked, "location_id": li.location_id, "location_code": li.location_code,
+                 "location_barcode": li.location_barcode, "pick_seq": li.pick_seq, "quantity": li.quantity,
+                 "picked": li.picked, "shorted": li.shorted}  # fmt: skip
+            )
+    return [
+        {"id": r.id, "kind": r.kind, "status": r.status, "claimed_by": r.claimed_by, "assigned_to": r.assigned_to,
+         "orders": members[r.id], "lines": lines[r.id]}  # fmt: skip
+        for r in list_rows
+    ]
+
+
+async def pick_list_changes(conn: AsyncConnection, list_ids: Sequence[int]) -> list[ChangeRow]:
+    """An open pick list's current state for its warehouse's devices; a closed one is removed."""
+    from server.db.tables import pick_lists
+
+    rows = (await conn.execute(select(pick_lists).where(pick_lists.c.id.in_(list(list_ids))).order_by(pick_lists.c.id))).all()
+    docs = await pick_list_docs(conn, [r for r in rows if r.status == "open"])
+    by_id = {d["id"]: d for d in docs}
+    return [
+        ChangeRow(warehouse_scope(r.warehouse_id), "pick_list", str(r.id), "put", by_id[r.id])
+        if r.id in by_id
+        else ChangeRow(warehouse_scope(r.warehouse_id), "pick_list", str(r.id), "del")
+        for r in rows
+    ]

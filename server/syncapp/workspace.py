@@ -10,6 +10,8 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.db.tables import exceptions, scans
+from server.syncapp.effects import Effects
+from server.syncapp.picking import Picking
 from sync.registry import ChangeRow, Device, Op
 
 # A device clock further off than this is flagged for a supervisor. Ordering never depends on
@@ -27,6 +29,8 @@ class TallyWorkspace:
         self.changes: list[ChangeRow] = []
         self.scans: list[dict[str, Any]] = []
         self.exceptions: list[dict[str, Any]] = []
+        self.effects = Effects(conn, device, at)
+        self.picking = Picking(self.effects)
 
     async def load(self, ops: Sequence[Op[Any]]) -> None:
         """Load what this batch's handlers need (one query per kind of state), and flag a skewed clock."""
@@ -38,6 +42,7 @@ class TallyWorkspace:
             )
             if already.first() is None:
                 self.open_exception("clock_skew", {"skew_ms": skew, "device": self.device.name})
+        await self.picking.load(ops)
 
     def open_exception(self, kind: str, detail: dict[str, Any], *, order_id: int | None = None, seq: int | None = None) -> None:
         """Record a contradiction for a supervisor (written with the batch)."""
@@ -54,3 +59,6 @@ class TallyWorkspace:
             await self.conn.execute(insert(scans), self.scans)
         if self.exceptions:
             await self.conn.execute(insert(exceptions), self.exceptions)
+        await self.picking.flush()
+        await self.effects.flush()
+        self.changes += await self.picking.changes()

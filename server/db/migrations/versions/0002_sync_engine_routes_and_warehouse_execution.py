@@ -1,0 +1,384 @@
+"""sync engine, routes and warehouse execution
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-11-27 07:25:02.898305
+"""
+
+from __future__ import annotations
+
+import secrets
+
+import sqlalchemy as sa
+from alembic import op
+
+import sync.types
+from sqlalchemy.dialects import postgresql
+
+revision = '0002'
+down_revision = '0001'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table('blobs',
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('content_type', sa.String(length=64), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('data', sa.LargeBinary(), nullable=False),
+    sa.Column('device_id', sa.String(length=64), nullable=True),
+    sa.Column('created_at', sync.types.UtcDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('sha256', name=op.f('pk_blobs'))
+    )
+    op.create_table('changes',
+    sa.Column('version', sa.BigInteger(), autoincrement=False, nullable=False),
+    sa.Column('scope', sa.String(length=64), nullable=False),
+    sa.Column('kind', sa.String(length=32), nullable=False),
+    sa.Column('entity_id', sa.String(length=64), nullable=False),
+    sa.Column('op', sa.String(length=3), nullable=False),
+    sa.Column('data', sa.Text(), nullable=True),
+    sa.Column('at', sync.types.UtcDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('version', name=op.f('pk_changes'))
+    )
+    with op.batch_alter_table('changes', schema=None) as batch_op:
+        batch_op.create_index('ix_changes_scope_version', ['scope', 'version'], unique=False)
+
+    op.create_table('devices',
+    sa.Column('id', sa.String(length=64), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('role', sa.String(length=24), nullable=False),
+    sa.Column('scope', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sync.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('revoked_at', sync.types.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('last_seq', sa.BigInteger(), nullable=False),
+    sa.Column('last_seen_at', sync.types.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('last_push_at', sync.types.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('last_pull_at', sync.types.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('pulled_version', sa.BigInteger(), nullable=False),
+    sa.Column('pending', sa.Integer(), nullable=True),
+    sa.Column('app_version', sa.String(length=64), nullable=True),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('clock_skew_ms', sa.BigInteger(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_devices')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_devices_token_hash'))
+    )
+    op.create_table('enrollments',
+    sa.Column('code_hash', sa.String(length=64), nullable=False),
+    sa.Column('role', sa.String(length=24), nullable=False),
+    sa.Column('scope', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('created_by', sa.String(length=100), nullable=False),
+    sa.Column('created_at', sync.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', sync.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('used_at', sync.types.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('device_id', sa.String(length=64), nullable=True),
+    sa.PrimaryKeyConstraint('code_hash', name=op.f('pk_enrollments'))
+    )
+    op.create_table('op_log',
+    sa.Column('device_id', sa.String(length=64), nullable=False),
+    sa.Column('seq', sa.BigInteger(), nullable=False),
+    sa.Column('op_id', sa.String(length=36), nullable=False),
+    sa.Column('type', sa.String(length=64), nullable=False),
+    sa.Column('captured_at', sync.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('received_at', sync.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('code', sa.String(length=64), nullable=True),
+    sa.Column('message', sa.Text(), nullable=True),
+    sa.Column('payload', sa.Text(), nullable=False),
+    sa.PrimaryKeyConstraint('device_id', 'seq', name=op.f('pk_op_log'))
+    )
+    op.create_table('scans',
+    sa.Column('device_id', sa.String(length=64), nullable=False),
+    sa.Column('seq', sa.BigInteger(), nullable=False),
+    sa.Column('code', sa.String(length=200), nullable=False),
+    sa.Column('location', sa.String(length=64), nullable=True),
+    sa.Column('context', sa.String(length=64), server_default='', nullable=False),
+    sa.Column('captured_at', sync.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('recorded_at', sync.types.UtcDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('device_id', 'seq', name=op.f('pk_scans'))
+    )
+    op.create_table('sscc_blocks',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('device_id', sa.String(length=64), nullable=False),
+    sa.Column('extension_digit', sa.Integer(), nullable=False),
+    sa.Column('company_prefix', sa.String(length=10), nullable=False),
+    sa.Column('first_serial', sa.BigInteger(), nullable=False),
+    sa.Column('last_serial', sa.BigInteger(), nullable=False),
+    sa.Column('created_at', sync.types.UtcDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sscc_blocks'))
+    )
+    with op.batch_alter_table('sscc_blocks', schema=None) as batch_op:
+        batch_op.create_index('ix_sscc_blocks_device', ['device_id'], unique=False)
+
+    op.create_table('sync_state',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('version', sa.BigInteger(), nullable=False),
+    sa.Column('epoch', sa.String(length=32), nullable=False),
+    sa.Column('purged_through', sa.BigInteger(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sync_state'))
+    )
+    # The change-log clock starts at version 0 in a fresh epoch.
+    op.bulk_insert(
+        sa.table("sync_state", sa.column("id"), sa.column("version"), sa.column("epoch"), sa.column("purged_through")),
+        [{"id": 1, "version": 0, "epoch": secrets.token_hex(8), "purged_through": 0}],
+    )
+    op.create_table('couriers',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('phone', sa.String(length=32), nullable=True),
+    sa.Column('warehouse_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('created_at', sync.types.UtcDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['warehouse_id'], ['warehouses.id'], name=op.f('fk_couriers_warehouse_id_warehouses')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_couriers'))
+    )
+    op.create_table('pallets',
+    sa.Column('sscc', sa.String(length=18), nullable=False),
+    sa.Column('warehouse_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('device_id', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sync.types.UtcDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['warehouse_id'], ['warehouses.id'], name=op.f('fk_pallets_warehouse_id_warehouses')),
+    sa.PrimaryKeyConstraint('sscc', name=op.f('pk_pallets'))
+    )
+    op.create_table('pick_lists',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('warehouse_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('kind', sa.String(length=8), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('claimed_by', sa.String(length=64), nullable=True),
+    sa.Column('claimed_at', sync.types.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('assigned_to', sa.String(length=64), nullable=True),
+    sa.Column('created_at', sync.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sync.types.UtcDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['warehouse_id'], ['warehouses.id'], name=op.f('fk_pick_lists_warehouse_id_warehouses')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_pick_lists'))
+    )
+    with op.batch_alter_table('pick_lists', schema=None) as batch_op:
+        batch_op.create_index('ix_pick_lists_warehouse_status', ['warehouse_id', 'status'], unique=False)
+
+    op.create_table('exceptions',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('kind', sa.String(length=32), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('warehouse_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('order_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('device_id', sa.String(length=64), nullable=True),
+    sa.Column('seq', sa.BigInteger(), nullable=True),
+    sa.Column('detail', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('opened_at', sync.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('resolved_at', sync.types.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('resolution', sa.String(length=32), nullable=True),
+    sa.Column('resolution_note', sa.Text(), nullable=True),
+    sa.Column('resolved_by', sa.String(length=100), nullable=True),
+    sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_exceptions_order_id_orders')),
+    sa.ForeignKeyConstraint(['warehouse_id'], ['warehouses.id'], name=op.f('fk_exceptions_warehouse_id_warehouses')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_exceptions'))
+    )
+    with op.batch_alter_table('exceptions', schema=None) as batch_op:
+        batch_op.create_index('ix_exceptions_device_kind', ['device_id', 'kind', 'status'], unique=False)
+        batch_op.create_index('ix_exceptions_status_id', ['status', 'id'], unique=False)
+
+    op.create_table('marking_codes',
+    sa.Column('code', sa.String(length=200), nullable=False),
+    sa.Column('full_code', sa.Text(), nullable=False),
+    sa.Column('product_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('order_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('parcel_id', sa.String(length=36), nullable=True),
+    sa.Column('device_id', sa.String(length=64), nullable=False),
+    sa.Column('seq', sa.BigInteger(), nullable=False),
+    sa.Column('recorded_at', sync.types.UtcDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_marking_codes_order_id_orders')),
+    sa.ForeignKeyConstraint(['product_id'], ['products.id'], name=op.f('fk_marking_codes_product_id_products')),
+    sa.PrimaryKeyConstraint('code', name=op.f('pk_marking_codes'))
+    )
+    op.create_table('order_checks',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('order_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('device_id', sa.String(length=64), nullable=False),
+    sa.Column('seq', sa.BigInteger(), nullable=False),
+    sa.Column('result', sa.String(length=16), nullable=False),
+    sa.Column('lines', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('checked_at', sync.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('captured_at', sync.types.UtcDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_order_checks_order_id_orders')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_order_checks'))
+    )
+    with op.batch_alter_table('order_checks', schema=None) as batch_op:
+        batch_op.create_index('ix_order_checks_order', ['order_id', 'id'], unique=False)
+
+    op.create_table('pick_lines',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('pick_list_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('order_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('line_no', sa.Integer(), nullable=False),
+    sa.Column('product_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('location_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('pick_seq', sa.Integer(), nullable=False),
+    sa.Column('quantity', sa.BigInteger(), nullable=False),
+    sa.Column('picked', sa.BigInteger(), nullable=False),
+    sa.Column('shorted', sa.BigInteger(), nullable=False),
+    sa.Column('short_reason', sa.String(length=24), nullable=True),
+    sa.ForeignKeyConstraint(['location_id'], ['locations.id'], name=op.f('fk_pick_lines_location_id_locations')),
+    sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_pick_lines_order_id_orders')),
+    sa.ForeignKeyConstraint(['pick_list_id'], ['pick_lists.id'], name=op.f('fk_pick_lines_pick_list_id_pick_lists'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['product_id'], ['products.id'], name=op.f('fk_pick_lines_product_id_products')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_pick_lines'))
+    )
+    with op.batch_alter_table('pick_lines', schema=None) as batch_op:
+        batch_op.create_index('ix_pick_lines_list_seq', ['pick_list_id', 'pick_seq'], unique=False)
+        batch_op.create_index('ix_pick_lines_order', ['order_id'], unique=False)
+
+    op.create_table('pick_list_orders',
+    sa.Column('pick_list_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('order_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('tote', sa.String(length=64), nullable=False),
+    sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_pick_list_orders_order_id_orders')),
+    sa.ForeignKeyConstraint(['pick_list_id'], ['pick_lists.id'], name=op.f('fk_pick_list_orders_pick_list_id_pick_lists'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('pick_list_id', 'order_id', name=op.f('pk_pick_list_orders'))
+    )
+    with op.batch_alter_table('pick_list_orders', schema=None) as batch_op:
+        batch_op.create_index('ix_pick_list_orders_order', ['order_id'], unique=False)
+
+    op.create_table('routes',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('warehouse_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('courier_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('vehicle', sa.String(length=64), server_default='', nullable=False),
+    sa.Column('status', sa.String(length=24), nullable=False),
+    sa.Column('dispatched_at', sync.types.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('dispatch_override', sa.Text(), nullable=True),
+    sa.Column('created_at', sync.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sync.types.UtcDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['courier_id'], ['couriers.id'], name=op.f('fk_routes_courier_id_couriers')),
+    sa.ForeignKeyConstraint(['warehouse_id'], ['warehouses.id'], name=op.f('fk_routes_warehouse_id_warehouses')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_routes'))
+    )
+    with op.batch_alter_table('routes', schema=None) as batch_op:
+        batch_op.create_index('ix_routes_courier_day', ['courier_id', 'day'], unique=False)
+        batch_op.create_index('ix_routes_warehouse_day', ['warehouse_id', 'day'], unique=False)
+
+    op.create_table('parcels',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('sscc', sa.String(length=18), nullable=False),
+    sa.Column('order_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('warehouse_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('weight_g', sa.Integer(), nullable=True),
+    sa.Column('pallet_sscc', sa.String(length=18), nullable=True),
+    sa.Column('route_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('packed_by', sa.String(length=64), nullable=False),
+    sa.Column('opened_at', sync.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('closed_at', sync.types.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('loaded_at', sync.types.UtcDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_parcels_order_id_orders')),
+    sa.ForeignKeyConstraint(['route_id'], ['routes.id'], name=op.f('fk_parcels_route_id_routes')),
+    sa.ForeignKeyConstraint(['warehouse_id'], ['warehouses.id'], name=op.f('fk_parcels_warehouse_id_warehouses')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_parcels')),
+    sa.UniqueConstraint('sscc', name=op.f('uq_parcels_sscc'))
+    )
+    with op.batch_alter_table('parcels', schema=None) as batch_op:
+        batch_op.create_index('ix_parcels_order', ['order_id'], unique=False)
+        batch_op.create_index('ix_parcels_route', ['route_id'], unique=False)
+
+    op.create_table('route_stops',
+    sa.Column('route_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('stop_no', sa.Integer(), nullable=False),
+    sa.Column('order_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_route_stops_order_id_orders')),
+    sa.ForeignKeyConstraint(['route_id'], ['routes.id'], name=op.f('fk_route_stops_route_id_routes'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('route_id', 'stop_no', name=op.f('pk_route_stops'))
+    )
+    with op.batch_alter_table('route_stops', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_route_stops_order_id'), ['order_id'], unique=False)
+
+    op.create_table('warehouse_tasks',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('warehouse_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('product_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('location_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('quantity', sa.BigInteger(), nullable=False),
+    sa.Column('order_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('exception_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('created_at', sync.types.UtcDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['exception_id'], ['exceptions.id'], name=op.f('fk_warehouse_tasks_exception_id_exceptions')),
+    sa.ForeignKeyConstraint(['location_id'], ['locations.id'], name=op.f('fk_warehouse_tasks_location_id_locations')),
+    sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_warehouse_tasks_order_id_orders')),
+    sa.ForeignKeyConstraint(['product_id'], ['products.id'], name=op.f('fk_warehouse_tasks_product_id_products')),
+    sa.ForeignKeyConstraint(['warehouse_id'], ['warehouses.id'], name=op.f('fk_warehouse_tasks_warehouse_id_warehouses')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_warehouse_tasks'))
+    )
+    with op.batch_alter_table('warehouse_tasks', schema=None) as batch_op:
+        batch_op.create_index('ix_warehouse_tasks_status', ['warehouse_id', 'status'], unique=False)
+
+    op.create_table('parcel_items',
+    sa.Column('parcel_id', sa.String(length=36), nullable=False),
+    sa.Column('product_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('quantity', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['parcel_id'], ['parcels.id'], name=op.f('fk_parcel_items_parcel_id_parcels'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['product_id'], ['products.id'], name=op.f('fk_parcel_items_product_id_products')),
+    sa.PrimaryKeyConstraint('parcel_id', 'product_id', name=op.f('pk_parcel_items'))
+    )
+
+
+def downgrade() -> None:
+    op.drop_table('parcel_items')
+    with op.batch_alter_table('warehouse_tasks', schema=None) as batch_op:
+        batch_op.drop_index('ix_warehouse_tasks_status')
+
+    op.drop_table('warehouse_tasks')
+    with op.batch_alter_table('route_stops', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_route_stops_order_id'))
+
+    op.drop_table('route_stops')
+    with op.batch_alter_table('parcels', schema=None) as batch_op:
+        batch_op.drop_index('ix_parcels_route')
+        batch_op.drop_index('ix_parcels_order')
+
+    op.drop_table('parcels')
+    with op.batch_alter_table('routes', schema=None) as batch_op:
+        batch_op.drop_index('ix_routes_warehouse_day')
+        batch_op.drop_index('ix_routes_courier_day')
+
+    op.drop_table('routes')
+    with op.batch_alter_table('pick_list_orders', schema=None) as batch_op:
+        batch_op.drop_index('ix_pick_list_orders_order')
+
+    op.drop_table('pick_list_orders')
+    with op.batch_alter_table('pick_lines', schema=None) as batch_op:
+        batch_op.drop_index('ix_pick_lines_order')
+        batch_op.drop_index('ix_pick_lines_list_seq')
+
+    op.drop_table('pick_lines')
+    with op.batch_alter_table('order_checks', schema=None) as batch_op:
+        batch_op.drop_index('ix_order_checks_order')
+
+    op.drop_table('order_checks')
+    op.drop_table('marking_codes')
+    with op.batch_alter_table('exceptions', schema=None) as batch_op:
+        batch_op.drop_index('ix_exceptions_status_id')
+        batch_op.drop_index('ix_exceptions_device_kind')
+
+    op.drop_table('exceptions')
+    with op.batch_alter_table('pick_lists', schema=None) as batch_op:
+        batch_op.drop_index('ix_pick_lists_warehouse_status')
+
+    op.drop_table('pick_lists')
+    op.drop_table('pallets')
+    op.drop_table('couriers')
+    op.drop_table('sync_state')
+    with op.batch_alter_table('sscc_blocks', schema=None) as batch_op:
+        batch_op.drop_index('ix_sscc_blocks_device')
+
+    op.drop_table('sscc_blocks')
+    op.drop_table('scans')
+    op.drop_table('op_log')
+    op.drop_table('enrollments')
+    op.drop_table('devices')
+    with op.batch_alter_table('changes', schema=None) as batch_op:
+        batch_op.drop_index('ix_changes_scope_version')
+
+    op.drop_table('changes')
+    op.drop_table('blobs')
