@@ -13,8 +13,9 @@ from litestar.params import HeaderParameter, Parameter
 from server.api.auth import ANY, ORDER_WRITERS, STAFF, allow, check_warehouse, visible_warehouse
 from server.domain import orders as domain
 from server.reads import orders as reads
+from server.usecases import checking
 from server.usecases import orders as usecases
-from server.usecases.tokens import Principal
+from server.usecases.tokens import Principal, Role
 from server.wire.common import Limit
 from server.wire.orders import CancelRequest, Order, OrderCreate, OrderPage
 from sync.database import Database
@@ -32,6 +33,10 @@ IdempotencyHeader = Annotated[
         description="Same key and body: the same order. Same key, other body: 409.",
     ),
 ]
+
+
+class OverrideRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
 
 
 def _request(data: OrderCreate) -> domain.OrderRequest:
@@ -119,6 +124,13 @@ class OrderController(Controller):
     async def confirm(self, db: Database, request: Request, order_id: int) -> Order:
         await _read(db, order_id, request.user)  # 404 for an order outside the caller's warehouse
         await usecases.confirm_order(db, request.user.actor, order_id)
+        return await _read(db, order_id, request.user)
+
+    @post("/{order_id:int}/check-override", guards=[allow(Role.ADMIN, Role.SUPERVISOR)], operation_id="overrideCheck", status_code=200)
+    async def override_check(self, db: Database, request: Request, order_id: int, data: OverrideRequest) -> Order:
+        """Accept a picked order as checked despite a discrepancy, with a reason (recorded)."""
+        await _read(db, order_id, request.user)
+        await checking.override_check(db, request.user.actor, order_id, data.reason)
         return await _read(db, order_id, request.user)
 
     @post("/{order_id:int}/cancel", guards=[allow(*STAFF)], operation_id="cancelOrder", status_code=200)

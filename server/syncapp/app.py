@@ -9,8 +9,8 @@ import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.db.tables import locations, pick_lists, products, routes
-from server.syncapp import feeds, picking
+from server.db.tables import locations, orders, pick_lists, products, routes
+from server.syncapp import checking, feeds, picking
 from server.syncapp.scans import record_scan
 from server.syncapp.workspace import TallyWorkspace
 from server.usecases.devices import WAREHOUSE_ROLES, DeviceRole
@@ -30,7 +30,7 @@ class TallySync:
     """Implements `sync.registry.SyncApplication` for the central order record."""
 
     def __init__(self) -> None:
-        self.ops: dict[str, OpType[Any]] = {op.name: op for op in (record_scan, *picking.OPS)}
+        self.ops: dict[str, OpType[Any]] = {op.name: op for op in (record_scan, *picking.OPS, *checking.OPS)}
 
     def scopes(self, device: Device) -> list[str]:
         if device.role in WAREHOUSE_ROLES:
@@ -44,7 +44,7 @@ class TallySync:
 
     def _parts(self, device: Device) -> list[str]:
         if device.role in WAREHOUSE_ROLES:
-            return ["product", "location", "pick_list"]
+            return ["product", "location", "pick_list", "check_task"]
         if device.role == DeviceRole.COURIER:
             return ["route"]
         return []
@@ -89,6 +89,16 @@ class TallySync:
                 )
             ).all()
             return await feeds.pick_list_docs(conn, rows)
+        if kind == "check_task":
+            ids = (
+                await conn.execute(
+                    select(orders.c.id)
+                    .where(orders.c.warehouse_id == device.scope["warehouse_id"], orders.c.status == "picked", orders.c.id > after)
+                    .order_by(orders.c.id)
+                    .limit(limit)
+                )
+            ).scalars().all()
+            return [change.data for change in await feeds.check_task_changes(conn, ids)]
         if kind == "route":
             rows = (
                 await conn.execute(

@@ -143,6 +143,11 @@ class Effects:
              "quantity": quantity, "order_id": order_id, "created_at": self.at}  # fmt: skip
         )
 
+    @property
+    def changed_orders(self) -> list[int]:
+        """Orders whose stage this batch moved."""
+        return sorted(self._dirty_orders)
+
     # --- writing (one statement per kind) --------------------------------------------------------
     async def flush(self) -> None:
         conn = self.conn

@@ -146,3 +146,30 @@ async def pick_list_changes(conn: AsyncConnection, list_ids: Sequence[int]) -> l
         else ChangeRow(warehouse_scope(r.warehouse_id), "pick_list", str(r.id), "del")
         for r in rows
     ]
+
+
+async def check_task_changes(conn: AsyncConnection, order_ids: Sequence[int]) -> list[ChangeRow]:
+    """A picked order waits for its check on the warehouse's devices; any other stage removes it."""
+    from server.db.tables import order_lines, pick_lines
+
+    rows = (await conn.execute(select(orders.c.id, orders.c.number, orders.c.status, orders.c.warehouse_id)
+                               .where(orders.c.id.in_(list(order_ids))).order_by(orders.c.id))).all()  # fmt: skip
+    picked = [r.id for r in rows if r.status == "picked"]
+    lines: dict[int, dict[int, dict]] = {i: {} for i in picked}
+    if picked:
+        for li in await conn.execute(
+            select(order_lines.c.order_id, order_lines.c.product_id, order_lines.c.quantity, products.c.sku, products.c.name)
+            .join(products, products.c.id == order_lines.c.product_id).where(order_lines.c.order_id.in_(picked))
+        ):
+            entry = lines[li.order_id].setdefault(li.product_id, {"product_id": li.product_id, "sku": li.sku, "name": li.name, "expected": 0})
+            entry["expected"] += li.quantity
+        for s in await conn.execute(select(pick_lines.c.order_id, pick_lines.c.product_id, pick_lines.c.shorted)
+                                    .where(pick_lines.c.order_id.in_(picked), pick_lines.c.shorted > 0)):  # fmt: skip
+            lines[s.order_id][s.product_id]["expected"] -= s.shorted
+    return [
+        ChangeRow(warehouse_scope(r.warehouse_id), "check_task", str(r.id), "put",
+                  {"id": r.id, "number": r.number, "lines": [v for v in lines[r.id].values() if v["expected"] > 0]})
+        if r.status == "picked"
+        else ChangeRow(warehouse_scope(r.warehouse_id), "check_task", str(r.id), "del")
+        for r in rows
+    ]  # fmt: skip

@@ -10,6 +10,8 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.db.tables import exceptions, scans
+from server.syncapp import feeds
+from server.syncapp.checking import Checking
 from server.syncapp.effects import Effects
 from server.syncapp.picking import Picking
 from sync.registry import ChangeRow, Device, Op
@@ -31,6 +33,7 @@ class TallyWorkspace:
         self.exceptions: list[dict[str, Any]] = []
         self.effects = Effects(conn, device, at)
         self.picking = Picking(self.effects)
+        self.checking = Checking(self.effects)
 
     async def load(self, ops: Sequence[Op[Any]]) -> None:
         """Load what this batch's handlers need (one query per kind of state), and flag a skewed clock."""
@@ -43,6 +46,7 @@ class TallyWorkspace:
             if already.first() is None:
                 self.open_exception("clock_skew", {"skew_ms": skew, "device": self.device.name})
         await self.picking.load(ops)
+        await self.checking.load(ops)
 
     def open_exception(self, kind: str, detail: dict[str, Any], *, order_id: int | None = None, seq: int | None = None) -> None:
         """Record a contradiction for a supervisor (written with the batch)."""
@@ -60,5 +64,8 @@ class TallyWorkspace:
         if self.exceptions:
             await self.conn.execute(insert(exceptions), self.exceptions)
         await self.picking.flush()
+        await self.checking.flush()
         await self.effects.flush()
         self.changes += await self.picking.changes()
+        if self.effects.changed_orders:
+            self.changes += await feeds.check_task_changes(self.conn, self.effects.changed_orders)

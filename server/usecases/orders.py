@@ -11,6 +11,7 @@ from server.clock import now
 from server.db.dialect import upsert
 from server.db.order_store import append_events, insert_order, load_order, next_counter, save_status
 from server.db.tables import (
+    SYNC,
     customer_addresses,
     customers,
     idempotency_keys,
@@ -22,6 +23,8 @@ from server.db.tables import (
 from server.domain import orders as domain
 from server.domain.events import Actor
 from server.domain.refusals import NotFound, Refused
+from server.syncapp import feeds
+from sync import changelog
 from sync.database import Database
 
 
@@ -199,3 +202,5 @@ async def cancel_order(db: Database, actor: Actor, order_id: int, reason: str, n
         events = [replace(event, data=event.data | {"released": released}) for event in events]
         await save_status(conn, cancelled)
         await append_events(conn, order_id, actor, events)
+        if order.status == "picked":  # its check task leaves the warehouse's devices
+            await changelog.record(conn, SYNC, await feeds.check_task_changes(conn, [order_id]), at)
