@@ -477,3 +477,39 @@ pallets = Table(
     Column("device_id", String(64), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
 )
+
+# --- People who sign in to the supervisor and office pages ----------------------------------
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("username", String(100), nullable=False, unique=True),
+    Column("display_name", String(200), nullable=False, server_default=""),
+    Column("password_hash", String(400), nullable=False),
+    Column("role", String(24), nullable=False),  # admin | office | supervisor
+    Column("locale", String(8), nullable=False, server_default="ru"),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("disabled_at", UtcDateTime),
+    Column("failed_logins", Integer, nullable=False, server_default="0"),
+    Column("locked_until", UtcDateTime),
+)
+
+# The warehouses a user may see; a user with none sees every warehouse (admin, office).
+user_warehouses = Table(
+    "user_warehouses",
+    metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("warehouse_id", ForeignKey("warehouses.id"), primary_key=True),
+)
+
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),  # sha256 of the cookie value
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("last_seen_at", UtcDateTime, nullable=False),
+)

@@ -1,8 +1,8 @@
-"""sync engine, routes and warehouse execution
+"""sync engine, routes, warehouse execution and users
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-27 07:25:02.898305
+Create Date: 2026-11-27 07:31:38.663779
 """
 
 from __future__ import annotations
@@ -123,6 +123,20 @@ def upgrade() -> None:
         sa.table("sync_state", sa.column("id"), sa.column("version"), sa.column("epoch"), sa.column("purged_through")),
         [{"id": 1, "version": 0, "epoch": secrets.token_hex(8), "purged_through": 0}],
     )
+    op.create_table('users',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('username', sa.String(length=100), nullable=False),
+    sa.Column('display_name', sa.String(length=200), server_default='', nullable=False),
+    sa.Column('password_hash', sa.String(length=400), nullable=False),
+    sa.Column('role', sa.String(length=24), nullable=False),
+    sa.Column('locale', sa.String(length=8), server_default='ru', nullable=False),
+    sa.Column('created_at', sync.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('disabled_at', sync.types.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('failed_logins', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('locked_until', sync.types.UtcDateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
+    sa.UniqueConstraint('username', name=op.f('uq_users_username'))
+    )
     op.create_table('couriers',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
@@ -155,6 +169,26 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('pick_lists', schema=None) as batch_op:
         batch_op.create_index('ix_pick_lists_warehouse_status', ['warehouse_id', 'status'], unique=False)
+
+    op.create_table('user_warehouses',
+    sa.Column('user_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('warehouse_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_user_warehouses_user_id_users'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['warehouse_id'], ['warehouses.id'], name=op.f('fk_user_warehouses_warehouse_id_warehouses')),
+    sa.PrimaryKeyConstraint('user_id', 'warehouse_id', name=op.f('pk_user_warehouses'))
+    )
+    op.create_table('web_sessions',
+    sa.Column('id_hash', sa.String(length=64), nullable=False),
+    sa.Column('user_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('csrf_token', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sync.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', sync.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('last_seen_at', sync.types.UtcDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_web_sessions_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id_hash', name=op.f('pk_web_sessions'))
+    )
+    with op.batch_alter_table('web_sessions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_web_sessions_user_id'), ['user_id'], unique=False)
 
     op.create_table('exceptions',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -362,12 +396,18 @@ def downgrade() -> None:
         batch_op.drop_index('ix_exceptions_device_kind')
 
     op.drop_table('exceptions')
+    with op.batch_alter_table('web_sessions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_web_sessions_user_id'))
+
+    op.drop_table('web_sessions')
+    op.drop_table('user_warehouses')
     with op.batch_alter_table('pick_lists', schema=None) as batch_op:
         batch_op.drop_index('ix_pick_lists_warehouse_status')
 
     op.drop_table('pick_lists')
     op.drop_table('pallets')
     op.drop_table('couriers')
+    op.drop_table('users')
     op.drop_table('sync_state')
     with op.batch_alter_table('sscc_blocks', schema=None) as batch_op:
         batch_op.drop_index('ix_sscc_blocks_device')
