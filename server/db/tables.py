@@ -122,6 +122,8 @@ customers = Table(
     Column("email", String(200)),
     Column("department", String(200)),
     Column("identity", Json),  # a person's identity document, as the TORG-26 form asks
+    # What a proof of delivery must hold for this customer: {"signature": bool, "photo": bool, "code": bool}.
+    Column("pod_policy", Json),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Index("ix_customers_kind_id", "kind", "id"),
@@ -168,6 +170,8 @@ orders = Table(
     Column("window_end", Time),
     Column("notes", Text, nullable=False, server_default=""),
     Column("external_ref", String(100)),
+    Column("pod_policy", Json),  # overrides the customer's proof-of-delivery policy for this order
+    Column("pod_code_hash", String(64)),  # sha256 of the code the customer received, when the policy asks for one
     Column("cancel_reason", String(32)),
     Column("cancel_note", Text),
     Column("created_at", UtcDateTime, nullable=False),
@@ -268,6 +272,7 @@ couriers = Table(
     Column("name", String(200), nullable=False),
     Column("phone", String(32)),
     Column("warehouse_id", ForeignKey("warehouses.id"), nullable=False),
+    Column("cash_limit", BigInteger),  # minor units of cash on hand above which supervisors are warned
     Column("created_at", UtcDateTime, nullable=False),
 )
 
@@ -512,4 +517,108 @@ web_sessions = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("expires_at", UtcDateTime, nullable=False),
     Column("last_seen_at", UtcDateTime, nullable=False),
+)
+
+# --- Delivery, payment and cash: the courier's facts and the money they account for -------------
+
+# Reasons a delivery may fail, as couriers pick them (configurable; codes are stable).
+failure_reasons = Table(
+    "failure_reasons",
+    metadata,
+    Column("code", String(32), primary_key=True),
+    Column("label_ru", String(200), nullable=False),
+    Column("label_en", String(200), nullable=False),
+    Column("active", Boolean, nullable=False, server_default="1"),
+)
+
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", String(36), primary_key=True),  # made on the phone
+    Column("order_id", ForeignKey("orders.id"), nullable=False),
+    Column("route_id", ForeignKey("routes.id"), nullable=False),
+    Column("courier_id", ForeignKey("couriers.id"), nullable=False),
+    Column("device_id", String(64), nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("outcome", String(16), nullable=False),  # delivered | partial | failed
+    Column("recipient_name", String(200)),
+    Column("signature_png", String(64)),  # blob sha256
+    Column("signature_strokes", String(64)),  # blob sha256
+    Column("photos", Json, nullable=False),  # [blob sha256]
+    Column("lat_e6", BigInteger),  # microdegrees: integers, like money
+    Column("lon_e6", BigInteger),
+    Column("accuracy_m", Integer),
+    Column("failure_reason", String(32)),
+    Column("refused", Json, nullable=False),  # [{product_id, quantity, reason}] for partial deliveries
+    Column("parcels", Json, nullable=False),  # SSCCs scanned at the door
+    Column("note", Text, nullable=False, server_default=""),
+    Column("captured_at", UtcDateTime, nullable=False),
+    Column("recorded_at", UtcDateTime, nullable=False),
+    Index("ix_deliveries_order", "order_id"),
+    Index("ix_deliveries_route", "route_id"),
+)
+
+invoices = Table(
+    "invoices",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("number", String(32), nullable=False, unique=True),
+    Column("order_id", ForeignKey("orders.id"), nullable=False, unique=True),
+    Column("customer_id", ForeignKey("customers.id"), nullable=False),
+    Column("issued_on", Date, nullable=False),
+    Column("due_on", Date, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("total", BigInteger, nullable=False),
+    Column("paid", BigInteger, nullable=False),
+    Column("status", String(16), nullable=False),  # open | paid | void
+    Column("created_at", UtcDateTime, nullable=False),
+    Index("ix_invoices_customer_status", "customer_id", "status"),
+)
+
+payments = Table(
+    "payments",
+    metadata,
+    Column("id", String(36), primary_key=True),  # made where the payment was taken (a phone, an import)
+    Column("order_id", ForeignKey("orders.id"), nullable=False),
+    Column("invoice_id", ForeignKey("invoices.id")),
+    Column("source", String(16), nullable=False),  # cod | bank | manual
+    Column("method", String(16), nullable=False),  # cash | card | transfer
+    Column("amount", BigInteger, nullable=False),  # minor units
+    Column("currency", String(3), nullable=False),
+    Column("tendered", BigInteger),  # cash handed over by the customer
+    Column("change_given", BigInteger),
+    Column("terminal_ref", String(64)),
+    Column("receipt_no", String(64)),
+    Column("courier_id", ForeignKey("couriers.id")),
+    Column("device_id", String(64)),
+    Column("seq", BigInteger),
+    Column("bank_ref", String(100)),
+    Column("captured_at", UtcDateTime, nullable=False),
+    Column("recorded_at", UtcDateTime, nullable=False),
+    CheckConstraint("amount > 0", name="amount_positive"),
+    Index("ix_payments_order", "order_id"),
+    Index("ix_payments_courier", "courier_id", "captured_at"),
+)
+
+# End of shift: the cashier counts what the courier hands over; the difference to the cash the
+# courier recorded is kept, and a supervisor closes it with a note.
+cash_handovers = Table(
+    "cash_handovers",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("courier_id", ForeignKey("couriers.id"), nullable=False),
+    Column("shift_day", Date, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("expected", BigInteger, nullable=False),  # cash recorded by payments not yet handed over
+    Column("counted", BigInteger, nullable=False),
+    Column("difference", BigInteger, nullable=False),  # counted - expected
+    Column("device_id", String(64)),
+    Column("seq", BigInteger),
+    Column("counted_by", String(100), nullable=False),
+    Column("status", String(16), nullable=False),  # open | closed
+    Column("closed_by", String(100)),
+    Column("close_note", Text),
+    Column("captured_at", UtcDateTime, nullable=False),
+    Column("recorded_at", UtcDateTime, nullable=False),
+    Index("ix_cash_handovers_courier_day", "courier_id", "shift_day"),
 )

@@ -1,8 +1,8 @@
-"""sync engine, routes, warehouse execution and users
+"""sync engine, routes, warehouse and courier execution, users
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-27 07:31:38.663779
+Create Date: 2026-11-27 07:32:42.190466
 """
 
 from __future__ import annotations
@@ -75,6 +75,13 @@ def upgrade() -> None:
     sa.Column('device_id', sa.String(length=64), nullable=True),
     sa.PrimaryKeyConstraint('code_hash', name=op.f('pk_enrollments'))
     )
+    op.create_table('failure_reasons',
+    sa.Column('code', sa.String(length=32), nullable=False),
+    sa.Column('label_ru', sa.String(length=200), nullable=False),
+    sa.Column('label_en', sa.String(length=200), nullable=False),
+    sa.Column('active', sa.Boolean(), server_default='1', nullable=False),
+    sa.PrimaryKeyConstraint('code', name=op.f('pk_failure_reasons'))
+    )
     op.create_table('op_log',
     sa.Column('device_id', sa.String(length=64), nullable=False),
     sa.Column('seq', sa.BigInteger(), nullable=False),
@@ -142,6 +149,7 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('phone', sa.String(length=32), nullable=True),
     sa.Column('warehouse_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('cash_limit', sa.BigInteger(), nullable=True),
     sa.Column('created_at', sync.types.UtcDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['warehouse_id'], ['warehouses.id'], name=op.f('fk_couriers_warehouse_id_warehouses')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_couriers'))
@@ -190,6 +198,28 @@ def upgrade() -> None:
     with op.batch_alter_table('web_sessions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_web_sessions_user_id'), ['user_id'], unique=False)
 
+    op.create_table('cash_handovers',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('courier_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('shift_day', sa.Date(), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('expected', sa.BigInteger(), nullable=False),
+    sa.Column('counted', sa.BigInteger(), nullable=False),
+    sa.Column('difference', sa.BigInteger(), nullable=False),
+    sa.Column('device_id', sa.String(length=64), nullable=True),
+    sa.Column('seq', sa.BigInteger(), nullable=True),
+    sa.Column('counted_by', sa.String(length=100), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('closed_by', sa.String(length=100), nullable=True),
+    sa.Column('close_note', sa.Text(), nullable=True),
+    sa.Column('captured_at', sync.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('recorded_at', sync.types.UtcDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['courier_id'], ['couriers.id'], name=op.f('fk_cash_handovers_courier_id_couriers')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_cash_handovers'))
+    )
+    with op.batch_alter_table('cash_handovers', schema=None) as batch_op:
+        batch_op.create_index('ix_cash_handovers_courier_day', ['courier_id', 'shift_day'], unique=False)
+
     op.create_table('exceptions',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('kind', sa.String(length=32), nullable=False),
@@ -211,6 +241,27 @@ def upgrade() -> None:
     with op.batch_alter_table('exceptions', schema=None) as batch_op:
         batch_op.create_index('ix_exceptions_device_kind', ['device_id', 'kind', 'status'], unique=False)
         batch_op.create_index('ix_exceptions_status_id', ['status', 'id'], unique=False)
+
+    op.create_table('invoices',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('number', sa.String(length=32), nullable=False),
+    sa.Column('order_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('customer_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('issued_on', sa.Date(), nullable=False),
+    sa.Column('due_on', sa.Date(), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('total', sa.BigInteger(), nullable=False),
+    sa.Column('paid', sa.BigInteger(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('created_at', sync.types.UtcDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_invoices_customer_id_customers')),
+    sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_invoices_order_id_orders')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_invoices')),
+    sa.UniqueConstraint('number', name=op.f('uq_invoices_number')),
+    sa.UniqueConstraint('order_id', name=op.f('uq_invoices_order_id'))
+    )
+    with op.batch_alter_table('invoices', schema=None) as batch_op:
+        batch_op.create_index('ix_invoices_customer_status', ['customer_id', 'status'], unique=False)
 
     op.create_table('marking_codes',
     sa.Column('code', sa.String(length=200), nullable=False),
@@ -292,6 +343,36 @@ def upgrade() -> None:
         batch_op.create_index('ix_routes_courier_day', ['courier_id', 'day'], unique=False)
         batch_op.create_index('ix_routes_warehouse_day', ['warehouse_id', 'day'], unique=False)
 
+    op.create_table('deliveries',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('order_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('route_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('courier_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('device_id', sa.String(length=64), nullable=False),
+    sa.Column('seq', sa.BigInteger(), nullable=False),
+    sa.Column('outcome', sa.String(length=16), nullable=False),
+    sa.Column('recipient_name', sa.String(length=200), nullable=True),
+    sa.Column('signature_png', sa.String(length=64), nullable=True),
+    sa.Column('signature_strokes', sa.String(length=64), nullable=True),
+    sa.Column('photos', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('lat_e6', sa.BigInteger(), nullable=True),
+    sa.Column('lon_e6', sa.BigInteger(), nullable=True),
+    sa.Column('accuracy_m', sa.Integer(), nullable=True),
+    sa.Column('failure_reason', sa.String(length=32), nullable=True),
+    sa.Column('refused', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('parcels', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('note', sa.Text(), server_default='', nullable=False),
+    sa.Column('captured_at', sync.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('recorded_at', sync.types.UtcDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['courier_id'], ['couriers.id'], name=op.f('fk_deliveries_courier_id_couriers')),
+    sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_deliveries_order_id_orders')),
+    sa.ForeignKeyConstraint(['route_id'], ['routes.id'], name=op.f('fk_deliveries_route_id_routes')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_deliveries'))
+    )
+    with op.batch_alter_table('deliveries', schema=None) as batch_op:
+        batch_op.create_index('ix_deliveries_order', ['order_id'], unique=False)
+        batch_op.create_index('ix_deliveries_route', ['route_id'], unique=False)
+
     op.create_table('parcels',
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('sscc', sa.String(length=18), nullable=False),
@@ -314,6 +395,34 @@ def upgrade() -> None:
     with op.batch_alter_table('parcels', schema=None) as batch_op:
         batch_op.create_index('ix_parcels_order', ['order_id'], unique=False)
         batch_op.create_index('ix_parcels_route', ['route_id'], unique=False)
+
+    op.create_table('payments',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('order_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('invoice_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('source', sa.String(length=16), nullable=False),
+    sa.Column('method', sa.String(length=16), nullable=False),
+    sa.Column('amount', sa.BigInteger(), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('tendered', sa.BigInteger(), nullable=True),
+    sa.Column('change_given', sa.BigInteger(), nullable=True),
+    sa.Column('terminal_ref', sa.String(length=64), nullable=True),
+    sa.Column('receipt_no', sa.String(length=64), nullable=True),
+    sa.Column('courier_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('device_id', sa.String(length=64), nullable=True),
+    sa.Column('seq', sa.BigInteger(), nullable=True),
+    sa.Column('bank_ref', sa.String(length=100), nullable=True),
+    sa.Column('captured_at', sync.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('recorded_at', sync.types.UtcDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('amount > 0', name=op.f('ck_payments_amount_positive')),
+    sa.ForeignKeyConstraint(['courier_id'], ['couriers.id'], name=op.f('fk_payments_courier_id_couriers')),
+    sa.ForeignKeyConstraint(['invoice_id'], ['invoices.id'], name=op.f('fk_payments_invoice_id_invoices')),
+    sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_payments_order_id_orders')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_payments'))
+    )
+    with op.batch_alter_table('payments', schema=None) as batch_op:
+        batch_op.create_index('ix_payments_courier', ['courier_id', 'captured_at'], unique=False)
+        batch_op.create_index('ix_payments_order', ['order_id'], unique=False)
 
     op.create_table('route_stops',
     sa.Column('route_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -355,9 +464,23 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['product_id'], ['products.id'], name=op.f('fk_parcel_items_product_id_products')),
     sa.PrimaryKeyConstraint('parcel_id', 'product_id', name=op.f('pk_parcel_items'))
     )
+    with op.batch_alter_table('customers', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('pod_policy', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=True))
+
+    with op.batch_alter_table('orders', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('pod_policy', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=True))
+        batch_op.add_column(sa.Column('pod_code_hash', sa.String(length=64), nullable=True))
+
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('orders', schema=None) as batch_op:
+        batch_op.drop_column('pod_code_hash')
+        batch_op.drop_column('pod_policy')
+
+    with op.batch_alter_table('customers', schema=None) as batch_op:
+        batch_op.drop_column('pod_policy')
+
     op.drop_table('parcel_items')
     with op.batch_alter_table('warehouse_tasks', schema=None) as batch_op:
         batch_op.drop_index('ix_warehouse_tasks_status')
@@ -367,11 +490,21 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_route_stops_order_id'))
 
     op.drop_table('route_stops')
+    with op.batch_alter_table('payments', schema=None) as batch_op:
+        batch_op.drop_index('ix_payments_order')
+        batch_op.drop_index('ix_payments_courier')
+
+    op.drop_table('payments')
     with op.batch_alter_table('parcels', schema=None) as batch_op:
         batch_op.drop_index('ix_parcels_route')
         batch_op.drop_index('ix_parcels_order')
 
     op.drop_table('parcels')
+    with op.batch_alter_table('deliveries', schema=None) as batch_op:
+        batch_op.drop_index('ix_deliveries_route')
+        batch_op.drop_index('ix_deliveries_order')
+
+    op.drop_table('deliveries')
     with op.batch_alter_table('routes', schema=None) as batch_op:
         batch_op.drop_index('ix_routes_warehouse_day')
         batch_op.drop_index('ix_routes_courier_day')
@@ -391,11 +524,19 @@ def downgrade() -> None:
 
     op.drop_table('order_checks')
     op.drop_table('marking_codes')
+    with op.batch_alter_table('invoices', schema=None) as batch_op:
+        batch_op.drop_index('ix_invoices_customer_status')
+
+    op.drop_table('invoices')
     with op.batch_alter_table('exceptions', schema=None) as batch_op:
         batch_op.drop_index('ix_exceptions_status_id')
         batch_op.drop_index('ix_exceptions_device_kind')
 
     op.drop_table('exceptions')
+    with op.batch_alter_table('cash_handovers', schema=None) as batch_op:
+        batch_op.drop_index('ix_cash_handovers_courier_day')
+
+    op.drop_table('cash_handovers')
     with op.batch_alter_table('web_sessions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_web_sessions_user_id'))
 
@@ -415,6 +556,7 @@ def downgrade() -> None:
     op.drop_table('sscc_blocks')
     op.drop_table('scans')
     op.drop_table('op_log')
+    op.drop_table('failure_reasons')
     op.drop_table('enrollments')
     op.drop_table('devices')
     with op.batch_alter_table('changes', schema=None) as batch_op:
