@@ -83,7 +83,9 @@ def database_url(request: pytest.FixtureRequest, sqlite_template: Path, tmp_path
     url = request.getfixturevalue("postgres_url")
     if url is None:
         pytest.skip(f"PostgreSQL not configured ({PG_ENV})")
-    tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables if t.name != "sync_state")
+    # Reference data written by migrations stays; everything a test writes goes.
+    kept = {"sync_state", "failure_reasons"}
+    tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables if t.name not in kept)
     asyncio.run(
         _pg_execute(
             url,
