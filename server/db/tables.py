@@ -593,6 +593,7 @@ payments = Table(
     Column("device_id", String(64)),
     Column("seq", BigInteger),
     Column("bank_ref", String(100)),
+    Column("handover_id", String(36)),  # the cash handover that accounted for this cash
     Column("captured_at", UtcDateTime, nullable=False),
     Column("recorded_at", UtcDateTime, nullable=False),
     CheckConstraint("amount > 0", name="amount_positive"),

@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-27 07:32:42.190466
+Create Date: 2026-11-27 07:34:38.141079
 """
 
 from __future__ import annotations
@@ -412,6 +412,7 @@ def upgrade() -> None:
     sa.Column('device_id', sa.String(length=64), nullable=True),
     sa.Column('seq', sa.BigInteger(), nullable=True),
     sa.Column('bank_ref', sa.String(length=100), nullable=True),
+    sa.Column('handover_id', sa.String(length=36), nullable=True),
     sa.Column('captured_at', sync.types.UtcDateTime(timezone=True), nullable=False),
     sa.Column('recorded_at', sync.types.UtcDateTime(timezone=True), nullable=False),
     sa.CheckConstraint('amount > 0', name=op.f('ck_payments_amount_positive')),
