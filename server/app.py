@@ -55,6 +55,10 @@ def create_app(settings: Settings, database: Database | None = None) -> Litestar
         owned = database is None
         db = database or Database(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
         attach_database(app, db)
+        if db.is_sqlite:
+            # Refresh planner statistics where they are missing or stale (cheap when they are fresh).
+            async with db.engine.connect() as conn:
+                await conn.exec_driver_sql("PRAGMA optimize=0x10002")
         listener = None
         if not db.is_sqlite:
             # Other server processes commit changes too: hear them through LISTEN/NOTIFY.

@@ -23,7 +23,23 @@ def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> None:
 
     _ensure_sqlite_dir(settings.database_url)
     upgrade(settings.database_url, args.revision)
+    asyncio.run(_optimize(settings))
     print(f"database at {args.revision}: {settings.database_url}")
+
+
+async def _optimize(settings: Settings) -> None:
+    """Refresh the query planner's statistics (SQLite's ANALYZE via `PRAGMA optimize`, PostgreSQL's ANALYZE)."""
+    from sqlalchemy import text
+
+    from sync.database import Database
+
+    db = Database(settings.database_url)
+    try:
+        async with db.engine.connect() as conn:
+            await conn.execute(text("PRAGMA optimize=0x10002" if db.is_sqlite else "ANALYZE"))
+            await conn.commit()
+    finally:
+        await db.dispose()
 
 
 def cmd_db_revision(settings: Settings, args: argparse.Namespace) -> None:
@@ -36,6 +52,7 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> None:
     from server.demo import load_demo
 
     asyncio.run(load_demo(settings, seed=args.seed, orders=args.orders, products=args.products))
+    asyncio.run(_optimize(settings))
 
 
 def cmd_sync_compact(settings: Settings, args: argparse.Namespace) -> None:

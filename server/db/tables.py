@@ -181,6 +181,8 @@ orders = Table(
     Index("ix_orders_customer_id", "customer_id", "id"),
     Index("ix_orders_source_id", "source", "id"),
     Index("ix_orders_warehouse_status", "warehouse_id", "status"),
+    Index("ix_orders_warehouse_id", "warehouse_id", "id"),
+    Index("ix_orders_customer_status_id", "customer_id", "status", "id"),
     Index("ix_orders_created_at", "created_at"),
     Index("ix_orders_delivery_date", "delivery_date"),
 )

@@ -154,6 +154,8 @@ def upgrade() -> None:
         batch_op.create_index('ix_orders_source_id', ['source', 'id'], unique=False)
         batch_op.create_index('ix_orders_status_id', ['status', 'id'], unique=False)
         batch_op.create_index('ix_orders_warehouse_status', ['warehouse_id', 'status'], unique=False)
+        batch_op.create_index('ix_orders_warehouse_id', ['warehouse_id', 'id'], unique=False)
+        batch_op.create_index('ix_orders_customer_status_id', ['customer_id', 'status', 'id'], unique=False)
 
     op.create_table('product_barcodes',
     sa.Column('code', sa.String(length=64), nullable=False),
@@ -294,6 +296,8 @@ def downgrade() -> None:
 
     op.drop_table('product_barcodes')
     with op.batch_alter_table('orders', schema=None) as batch_op:
+        batch_op.drop_index('ix_orders_customer_status_id')
+        batch_op.drop_index('ix_orders_warehouse_id')
         batch_op.drop_index('ix_orders_warehouse_status')
         batch_op.drop_index('ix_orders_status_id')
         batch_op.drop_index('ix_orders_source_id')
