@@ -260,9 +260,13 @@ class SyncClient:
         return response
 
     async def sync(self, *, batch: int = 500, limit: int = 1000, attempts: int = 8, base_delay: float = 0.05) -> None:
-        """Push everything pending, then pull until caught up, retrying transient failures."""
-        await self._with_retries(self._push_all, batch, attempts=attempts, base_delay=base_delay)
-        await self._with_retries(self._pull_all, limit, attempts=attempts, base_delay=base_delay)
+        """Push everything pending, then pull until caught up, retrying transient failures.
+
+        A push that keeps failing does not stop the pull: the device still learns what changed."""
+        try:
+            await self._with_retries(self._push_all, batch, attempts=attempts, base_delay=base_delay)
+        finally:
+            await self._with_retries(self._pull_all, limit, attempts=attempts, base_delay=base_delay)
 
     async def _push_all(self, batch: int) -> None:
         while await self.push_once(batch) is not None:

@@ -9,6 +9,7 @@ a change made while the snapshot was paging is applied again rather than missed.
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 
 import msgspec
@@ -65,9 +66,12 @@ async def pull(
             page = await app.snapshot(conn, device, current.position, request.limit)
             if page.next_position is not None:
                 following: cursor.Cursor = cursor.SnapshotCursor(state.epoch, digest, current.base, page.next_position)
+                more = True
             else:
                 following = cursor.LogCursor(state.epoch, digest, current.base)
-            response = PullResponse(page.changes, cursor.encode(following), True, reset, device.last_seq)
+                # Done with the snapshot: more only if the log moved on while it was paging.
+                more = bool(await changelog.read_after(conn, tables, scopes, current.base, 1))
+            response = PullResponse(page.changes, cursor.encode(following), more, reset, device.last_seq)
             pulled_version = current.base
         else:
             rows = await changelog.read_after(conn, tables, scopes, current.version, request.limit + 1)
@@ -81,8 +85,20 @@ async def pull(
     return response
 
 
+# Pull bookkeeping is a write, and SQLite has one writer: note a device's pulls at most this often.
+STATUS_EVERY_S = 5.0
+_last_noted: dict[str, float] = {}
+
+
 async def _record_pull(db: Database, tables: SyncTables, device_id: str, request: PullRequest, version: int, at: datetime) -> None:
-    """Keep the device's status for supervisors: last pull, where it is in the log, what it holds."""
+    """Keep the device's status for supervisors: last pull, where it is in the log, what it holds.
+
+    At most every few seconds per device (a polling device would otherwise queue a write behind
+    every push); the status a supervisor sees is at most that much behind."""
+    clock = time.monotonic()
+    if clock - _last_noted.get(device_id, -STATUS_EVERY_S) < STATUS_EVERY_S:
+        return
+    _last_noted[device_id] = clock
     d = tables.devices.c
     values = {"last_pull_at": at, "last_seen_at": at, "pulled_version": version}
     if request.pending is not None:

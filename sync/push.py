@@ -9,6 +9,8 @@ of statements runs per batch, whatever its size.
 
 from __future__ import annotations
 
+import base64
+import logging
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -24,6 +26,8 @@ from sync.protocol import MAX_OPS_PER_PUSH, SUPPORTED_PROTOCOLS, OpEnvelope, OpR
 from sync.registry import BlobMissing, Device, Op, Rejected, SyncApplication
 from sync.tables import SyncTables
 
+log = logging.getLogger("tally.sync.push")
+
 
 def _ordered(ops: Sequence[OpEnvelope]) -> list[OpEnvelope]:
     """Ops sorted by seq; an exact repeat inside one request is dropped, a conflicting one refused."""
@@ -36,23 +40,52 @@ def _ordered(ops: Sequence[OpEnvelope]) -> list[OpEnvelope]:
     return [by_seq[seq] for seq in sorted(by_seq)]
 
 
-def _decode(app: SyncApplication, device: Device, envelope: OpEnvelope) -> Op[Any] | Rejected:
+def _decode(app: SyncApplication, device: Device, envelope: OpEnvelope, msgpack: bool) -> Op[Any] | Rejected:
     op_type = app.ops.get(envelope.type)
     if op_type is None:
         return Rejected("unknown_op_type", f"unknown op type {envelope.type!r}")
     if device.role not in op_type.roles:
         return Rejected("op_not_allowed", f"a {device.role} device may not send {envelope.type}")
     try:
-        payload = op_type.decoder.decode(envelope.payload)
+        payload = (op_type.msgpack_decoder if msgpack else op_type.decoder).decode(envelope.payload)
     except (msgspec.ValidationError, msgspec.DecodeError) as error:
         return Rejected("invalid_payload", str(error))
     return Op(envelope.op_id, envelope.seq, envelope.type, envelope.captured_at, payload)
 
 
+def _payload_text(envelope: OpEnvelope, msgpack: bool) -> str:
+    """The op's payload as JSON text for the op log (so a log can be replayed whatever the encoding)."""
+    raw = bytes(envelope.payload)
+    try:
+        if msgpack:
+            return msgspec.json.encode(msgspec.msgpack.decode(raw)).decode()
+        return raw.decode()
+    except (msgspec.DecodeError, msgspec.EncodeError, UnicodeDecodeError, TypeError):
+        # Undecodable payloads are rejected anyway; keep their bytes, losslessly.
+        return msgspec.json.encode({"undecodable_base64": base64.b64encode(raw).decode()}).decode()
+
+
+class _HandlerCrashed(Exception):
+    """A handler failed unexpectedly (a bug, not a rule): the batch is retried without that op."""
+
+    def __init__(self, seq: int) -> None:
+        super().__init__(seq)
+        self.seq = seq
+
+
 async def push(
-    db: Database, tables: SyncTables, app: SyncApplication, device_id: str, request: PushRequest, at: datetime
+    db: Database,
+    tables: SyncTables,
+    app: SyncApplication,
+    device_id: str,
+    request: PushRequest,
+    at: datetime,
+    *,
+    msgpack: bool = False,
 ) -> PushResponse:
-    """Apply a device's ops exactly once and return per-op results (after commit)."""
+    """Apply a device's ops exactly once and return per-op results (after commit).
+
+    `msgpack` says how op payloads are encoded (as the request body was)."""
     if request.protocol not in SUPPORTED_PROTOCOLS:
         raise UpgradeRequired(f"protocol {request.protocol} is not supported", supported=sorted(SUPPORTED_PROTOCOLS))
     if request.device_id != device_id:
@@ -60,8 +93,17 @@ async def push(
     if len(request.ops) > MAX_OPS_PER_PUSH:
         raise TooManyOps(f"at most {MAX_OPS_PER_PUSH} ops per push")
     ops = _ordered(request.ops)
+    crashed: set[int] = set()
     try:
-        return await _push(db, tables, app, device_id, request, ops, at)
+        while True:
+            try:
+                return await _push(db, tables, app, device_id, request, ops, at, msgpack, crashed)
+            except _HandlerCrashed as crash:
+                # No op may block a device for ever, not even one that trips a bug: everything was
+                # rolled back; run the batch again with that op rejected (its payload stays in the
+                # op log, so it can be replayed once the bug is fixed).
+                log.exception("op handler failed on seq %s of device %s", crash.seq, device_id, exc_info=crash.__cause__)
+                crashed.add(crash.seq)
     except (OperationalError, DBAPIError) as error:
         if isinstance(error, DBAPIError) and not error.connection_invalidated and not _transient(error):
             raise
@@ -73,7 +115,7 @@ def _transient(error: DBAPIError) -> bool:
     return any(word in text for word in ("locked", "busy", "deadlock", "serializ", "connection", "timeout"))
 
 
-async def _push(db, tables, app, device_id, request, ops, at) -> PushResponse:  # noqa: ANN001
+async def _push(db, tables, app, device_id, request, ops, at, msgpack, crashed) -> PushResponse:  # noqa: ANN001
     d, log = tables.devices.c, tables.op_log.c
     async with db.write() as conn:
         row = (
@@ -106,7 +148,12 @@ async def _push(db, tables, app, device_id, request, ops, at) -> PushResponse:  
                 else:
                     results[op.seq] = OpResult(op.seq, "duplicate", s.code if s else None, s.message if s else None)
 
-        decoded = [_decode(app, device, op) for op in new]
+        decoded = [
+            Rejected("internal_error", "the server failed on this op; it is kept and will be looked at")
+            if op.seq in crashed
+            else _decode(app, device, op, msgpack)
+            for op in new
+        ]
         workspace = app.workspace(conn, device, at)
         await workspace.load([op for op in decoded if isinstance(op, Op)])
         missing_blobs = await _missing_blobs(conn, tables, workspace, decoded)
@@ -123,6 +170,8 @@ async def _push(db, tables, app, device_id, request, ops, at) -> PushResponse:  
                     result = OpResult(op.seq, "applied")
                 except Rejected as refusal:
                     result = OpResult(op.seq, "rejected", refusal.code, refusal.message)
+                except Exception as error:
+                    raise _HandlerCrashed(op.seq) from error
             else:
                 result = OpResult(envelope.seq, "rejected", op.code, op.message)
             results[envelope.seq] = result
@@ -137,7 +186,7 @@ async def _push(db, tables, app, device_id, request, ops, at) -> PushResponse:  
                     "status": result.status,
                     "code": result.code,
                     "message": result.message,
-                    "payload": bytes(envelope.payload).decode(),
+                    "payload": _payload_text(envelope, msgpack),
                 }
             )
 

@@ -90,9 +90,11 @@ class OpType(Generic[P]):
     fact: bool  # facts are never refused for reasons of state (DESIGN principle 2)
     roles: frozenset[str]  # device roles that may send it
     decoder: msgspec.json.Decoder = field(init=False)
+    msgpack_decoder: msgspec.msgpack.Decoder = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "decoder", msgspec.json.Decoder(self.payload, strict=True))
+        object.__setattr__(self, "msgpack_decoder", msgspec.msgpack.Decoder(self.payload, strict=True))
 
 
 @dataclass(frozen=True, slots=True)

@@ -71,7 +71,10 @@ class SyncController(Controller):
     async def push(self, db: Database, request: Request) -> Response:
         """Push ops: each answered applied, duplicate, rejected (with a code) or retry."""
         body = await _decode(request, _push_json, _push_msgpack)
-        response = await pushing.push(db, SYNC, request.app.state.sync, request.user.device_id, body, now())
+        response = await pushing.push(
+            db, SYNC, request.app.state.sync, request.user.device_id, body, now(),
+            msgpack=_is_msgpack(request.headers.get("content-type")),
+        )  # fmt: skip
         return _respond(request, response)
 
     @post("/pull", operation_id="syncPull", status_code=200)
