@@ -21,6 +21,7 @@ from server.api.catalog import LocationController, ProductController, WarehouseC
 from server.api.customers import CustomerController
 from server.api.errors import EXCEPTION_HANDLERS
 from server.api.health import health
+from server.api.labels import printing_router
 from server.api.orders import OrderController
 from server.api.picking import PickListController
 from server.api.devices import DeviceController
@@ -99,6 +100,7 @@ def create_app(settings: Settings, database: Database | None = None) -> Litestar
             CourierController,
             RouteController,
             PickListController,
+            printing_router,
             create_static_files_router(
                 path="/", directories=[PWA_DIR], html_mode=True, name="pwa", include_in_schema=False,
                 opt={"exclude_from_auth": True},  # the PWA's shell, service worker and manifest load before enrollment
