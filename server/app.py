@@ -28,6 +28,7 @@ from server.api.devices import DeviceController
 from server.api.routes import CourierController, RouteController
 from server.api.stock import StockController
 from server.api.sync import BlobController, SyncController
+from server.api.warehouse_ops import WarehouseOpsController
 from server.api.strict_body import strict_body
 from server.settings import Settings
 from server.syncapp.app import TallySync
@@ -100,6 +101,7 @@ def create_app(settings: Settings, database: Database | None = None) -> Litestar
             CourierController,
             RouteController,
             PickListController,
+            WarehouseOpsController,
             printing_router,
             create_static_files_router(
                 path="/", directories=[PWA_DIR], html_mode=True, name="pwa", include_in_schema=False,

@@ -9,8 +9,8 @@ import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.db.tables import locations, orders, pick_lists, products, routes
-from server.syncapp import checking, feeds, picking
+from server.db.tables import locations, orders, pick_lists, products, routes, sscc_blocks
+from server.syncapp import checking, feeds, loading, packing, picking
 from server.syncapp.scans import record_scan
 from server.syncapp.workspace import TallyWorkspace
 from server.usecases.devices import WAREHOUSE_ROLES, DeviceRole
@@ -30,11 +30,11 @@ class TallySync:
     """Implements `sync.registry.SyncApplication` for the central order record."""
 
     def __init__(self) -> None:
-        self.ops: dict[str, OpType[Any]] = {op.name: op for op in (record_scan, *picking.OPS, *checking.OPS)}
+        self.ops: dict[str, OpType[Any]] = {op.name: op for op in (record_scan, *picking.OPS, *checking.OPS, *packing.OPS, *loading.OPS)}
 
     def scopes(self, device: Device) -> list[str]:
         if device.role in WAREHOUSE_ROLES:
-            return [feeds.CATALOG, feeds.warehouse_scope(device.scope["warehouse_id"])]
+            return [feeds.CATALOG, feeds.warehouse_scope(device.scope["warehouse_id"]), *packing.device_scopes(device)]
         if device.role == DeviceRole.COURIER:
             return [feeds.courier_scope(device.scope["courier_id"])]
         return []
@@ -44,7 +44,7 @@ class TallySync:
 
     def _parts(self, device: Device) -> list[str]:
         if device.role in WAREHOUSE_ROLES:
-            return ["product", "location", "pick_list", "check_task"]
+            return ["product", "location", "pick_list", "check_task", "pack_order", "load_route", *(["sscc_block"] if packing.device_scopes(device) else [])]
         if device.role == DeviceRole.COURIER:
             return ["route"]
         return []
@@ -109,4 +109,34 @@ class TallySync:
                 )
             ).all()
             return await feeds.route_docs(conn, rows)
+        if kind == "pack_order":
+            rows = (
+                await conn.execute(
+                    select(orders.c.id, orders.c.number, orders.c.status)
+                    .where(orders.c.warehouse_id == device.scope["warehouse_id"], orders.c.status.in_(feeds.PACKABLE_ORDERS),
+                           orders.c.id > after)  # fmt: skip
+                    .order_by(orders.c.id)
+                    .limit(limit)
+                )
+            ).all()
+            return await feeds.pack_order_docs(conn, rows)
+        if kind == "load_route":
+            rows = (
+                await conn.execute(
+                    select(routes)
+                    .where(routes.c.warehouse_id == device.scope["warehouse_id"], routes.c.status.in_(feeds.LOADABLE_ROUTES),
+                           routes.c.id > after)  # fmt: skip
+                    .order_by(routes.c.id)
+                    .limit(limit)
+                )
+            ).all()
+            return await feeds.load_route_docs(conn, rows)
+        if kind == "sscc_block":
+            rows = (
+                await conn.execute(
+                    select(sscc_blocks).where(sscc_blocks.c.device_id == device.id, sscc_blocks.c.id > after)
+                    .order_by(sscc_blocks.c.id).limit(limit)
+                )
+            ).all()  # fmt: skip
+            return await feeds.sscc_block_docs(conn, rows)
         raise ValueError(kind)

@@ -173,3 +173,222 @@ async def check_task_changes(conn: AsyncConnection, order_ids: Sequence[int]) ->
         else ChangeRow(warehouse_scope(r.warehouse_id), "check_task", str(r.id), "del")
         for r in rows
     ]  # fmt: skip
+
+
+# --- Packing and loading: SSCC blocks (device scope), orders to pack and routes to load -------
+
+PACKABLE_ORDERS = ("checked", "packed")  # a packer's handheld holds these orders
+LOADABLE_ROUTES = ("planned", "loading")  # a loader's handheld holds these routes
+
+
+def device_scope(device_id: str) -> str:
+    """One handheld's private scope: what belongs to that device alone (its SSCC blocks)."""
+    return f"device:{device_id}"
+
+
+def _sscc_block(row):  # noqa: ANN001, ANN202
+    from server.domain.packing import SsccBlock
+
+    return SsccBlock(row.id, row.extension_digit, row.company_prefix, row.first_serial, row.last_serial)
+
+
+async def sscc_next_serials(conn: AsyncConnection, block_rows: Sequence) -> dict[int, int]:
+    """Per block, one past the highest serial used by a parcel or pallet (first_serial when none).
+
+    A device that lost its local state (a reset, a reinstall) starts from there instead of
+    printing a label twice. One statement per 200 blocks: a scalar subquery per block and table.
+    """
+    from sqlalchemy import func
+
+    from server.db.tables import pallets, parcels
+
+    blocks = [_sscc_block(r) for r in block_rows]
+    found: dict[int, int] = {}
+    for start in range(0, len(blocks), 200):
+        chunk = blocks[start : start + 200]
+        columns = []
+        for b in chunk:
+            lo, hi = b.bounds()
+            for table in (parcels, pallets):
+                columns.append(select(func.max(table.c.sscc)).where(table.c.sscc.between(lo, hi)).scalar_subquery())
+        row = (await conn.execute(select(*columns))).one()
+        for i, b in enumerate(chunk):
+            top = max((s for s in (row[2 * i], row[2 * i + 1]) if s), default=None)
+            serial = b.serial_of(top) if top else None
+            found[b.id] = b.first_serial if serial is None else serial + 1
+    return found
+
+
+async def sscc_block_docs(conn: AsyncConnection, block_rows: Sequence) -> list[dict[str, Any]]:
+    """SSCC blocks as a packing handheld holds them: enough to print labels offline."""
+    following = await sscc_next_serials(conn, block_rows)
+    docs = []
+    for r in block_rows:
+        block = _sscc_block(r)
+        docs.append({"id": r.id, "extension_digit": r.extension_digit, "company_prefix": r.company_prefix,
+                     "first_serial": r.first_serial, "last_serial": r.last_serial, "next_serial": following[r.id],
+                     "first_sscc": block.sscc(r.first_serial), "last_sscc": block.sscc(r.last_serial)})  # fmt: skip
+    return docs
+
+
+async def sscc_block_changes(conn: AsyncConnection, block_ids: Sequence[int]) -> list[ChangeRow]:
+    from server.db.tables import sscc_blocks
+
+    rows = (await conn.execute(select(sscc_blocks).where(sscc_blocks.c.id.in_(list(block_ids))).order_by(sscc_blocks.c.id))).all()
+    return [ChangeRow(device_scope(r.device_id), "sscc_block", str(r.id), "put", doc)
+            for r, doc in zip(rows, await sscc_block_docs(conn, rows), strict=True)]  # fmt: skip
+
+
+async def parcel_docs_by_order(conn: AsyncConnection, order_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+    """Each order's parcels: SSCC, status, weight, pallet, route and contents."""
+    from server.db.tables import parcel_items, parcels
+
+    found: dict[int, list[dict[str, Any]]] = {o: [] for o in order_ids}
+    if not found:
+        return found
+    rows = (await conn.execute(select(parcels).where(parcels.c.order_id.in_(list(found))).order_by(parcels.c.opened_at, parcels.c.sscc))).all()
+    items: dict[str, list[list[int]]] = {r.id: [] for r in rows}
+    if items:
+        for i in await conn.execute(select(parcel_items).where(parcel_items.c.parcel_id.in_(list(items)))
+                                    .order_by(parcel_items.c.parcel_id, parcel_items.c.product_id)):  # fmt: skip
+            items[i.parcel_id].append([i.product_id, i.quantity])
+    for r in rows:
+        found[r.order_id].append({"id": r.id, "sscc": r.sscc, "order_id": r.order_id, "status": r.status, "weight_g": r.weight_g,
+                                  "pallet_sscc": r.pallet_sscc, "route_id": r.route_id, "items": items[r.id]})  # fmt: skip
+    return found
+
+
+async def picked_units(conn: AsyncConnection, order_ids: Sequence[int]) -> dict[int, dict[int, int]]:
+    """Units picked for each order per product, as packing counts them: over-picks go back to
+    their bin (a put-back task), so a line counts at most its quantity; cancelled lists not at all."""
+    from sqlalchemy import case, func
+
+    from server.db.tables import pick_lines, pick_lists
+
+    found: dict[int, dict[int, int]] = {o: {} for o in order_ids}
+    if found:
+        within = case((pick_lines.c.picked < pick_lines.c.quantity, pick_lines.c.picked), else_=pick_lines.c.quantity)
+        for r in await conn.execute(
+            select(pick_lines.c.order_id, pick_lines.c.product_id, func.sum(within).label("units"))
+            .join(pick_lists, pick_lists.c.id == pick_lines.c.pick_list_id)
+            .where(pick_lines.c.order_id.in_(list(found)), pick_lists.c.status != "cancelled")
+            .group_by(pick_lines.c.order_id, pick_lines.c.product_id)
+        ):
+            if r.units:
+                found[r.order_id][r.product_id] = int(r.units)
+    return found
+
+
+async def pack_order_docs(conn: AsyncConnection, order_rows: Sequence) -> list[dict[str, Any]]:
+    """Orders to pack as a packing handheld holds them: what was picked per product and is packed
+    so far, the marking codes picked for the order, and its parcels — what the offline checks need."""
+    from server.db.tables import marking_codes, order_lines
+
+    ids = [r.id for r in order_rows]
+    picked = await picked_units(conn, ids)
+    parcels_of = await parcel_docs_by_order(conn, ids)
+    lines: dict[int, dict[int, dict]] = {i: {} for i in ids}
+    codes: dict[int, list[list]] = {i: [] for i in ids}
+    if ids:
+        for li in await conn.execute(
+            select(order_lines.c.order_id, order_lines.c.product_id, products.c.sku, products.c.name, products.c.marked)
+            .join(products, products.c.id == order_lines.c.product_id)
+            .where(order_lines.c.order_id.in_(ids)).order_by(order_lines.c.order_id, order_lines.c.line_no)
+        ):  # fmt: skip
+            lines[li.order_id].setdefault(li.product_id, {"product_id": li.product_id, "sku": li.sku, "name": li.name,
+                                                          "marked": li.marked, "picked": picked[li.order_id].get(li.product_id, 0),
+                                                          "packed": 0})  # fmt: skip
+        for c in await conn.execute(select(marking_codes.c.order_id, marking_codes.c.code, marking_codes.c.parcel_id)
+                                    .where(marking_codes.c.order_id.in_(ids)).order_by(marking_codes.c.code)):  # fmt: skip
+            codes[c.order_id].append([c.code, c.parcel_id])
+    for order_id, docs in parcels_of.items():
+        for doc in docs:
+            for product_id, units in doc["items"]:
+                if product_id in lines[order_id]:
+                    lines[order_id][product_id]["packed"] += units
+    return [
+        {"id": r.id, "number": r.number, "status": r.status, "lines": list(lines[r.id].values()), "marking_codes": codes[r.id],
+         "parcels": parcels_of[r.id]}  # fmt: skip
+        for r in order_rows
+    ]
+
+
+async def pack_order_changes(conn: AsyncConnection, order_ids: Sequence[int]) -> list[ChangeRow]:
+    """A checked (or packed) order for its warehouse's handhelds; any other stage removes it."""
+    rows = (await conn.execute(select(orders.c.id, orders.c.number, orders.c.status, orders.c.warehouse_id)
+                               .where(orders.c.id.in_(list(order_ids))).order_by(orders.c.id))).all()  # fmt: skip
+    docs = {d["id"]: d for d in await pack_order_docs(conn, [r for r in rows if r.status in PACKABLE_ORDERS])}
+    return [
+        ChangeRow(warehouse_scope(r.warehouse_id), "pack_order", str(r.id), "put", docs[r.id])
+        if r.id in docs
+        else ChangeRow(warehouse_scope(r.warehouse_id), "pack_order", str(r.id), "del")
+        for r in rows
+    ]
+
+
+async def load_route_docs(conn: AsyncConnection, route_rows: Sequence) -> list[dict[str, Any]]:
+    """Routes as a loader's handheld holds them: stops with every parcel expected on the vehicle."""
+    stops: dict[int, list[dict]] = {r.id: [] for r in route_rows}
+    found = []
+    if stops:
+        found = (await conn.execute(
+            select(route_stops.c.route_id, route_stops.c.stop_no, orders.c.id, orders.c.number, orders.c.status)
+            .join(orders, orders.c.id == route_stops.c.order_id)
+            .where(route_stops.c.route_id.in_(list(stops))).order_by(route_stops.c.route_id, route_stops.c.stop_no)
+        )).all()  # fmt: skip
+    parcels_of = await parcel_docs_by_order(conn, sorted({s.id for s in found}))
+    for s in found:
+        stops[s.route_id].append({"stop_no": s.stop_no, "order_id": s.id, "number": s.number, "status": s.status,
+                                  "parcels": parcels_of[s.id]})  # fmt: skip
+    return [
+        {"id": r.id, "day": r.day.isoformat(), "vehicle": r.vehicle, "courier_id": r.courier_id, "status": r.status,
+         "stops": stops[r.id]}  # fmt: skip
+        for r in route_rows
+    ]
+
+
+async def load_route_changes(conn: AsyncConnection, route_ids: Sequence[int]) -> list[ChangeRow]:
+    """A route still to load for its warehouse's handhelds; a dispatched one is removed."""
+    rows = (await conn.execute(select(routes).where(routes.c.id.in_(list(route_ids))).order_by(routes.c.id))).all()
+    docs = {d["id"]: d for d in await load_route_docs(conn, [r for r in rows if r.status in LOADABLE_ROUTES])}
+    return [
+        ChangeRow(warehouse_scope(r.warehouse_id), "load_route", str(r.id), "put", docs[r.id])
+        if r.id in docs
+        else ChangeRow(warehouse_scope(r.warehouse_id), "load_route", str(r.id), "del")
+        for r in rows
+    ]
+
+
+async def routes_to_load(conn: AsyncConnection, order_ids: Sequence[int]) -> list[int]:
+    """The routes not yet dispatched that have any of these orders as a stop."""
+    if not order_ids:
+        return []
+    found = await conn.execute(
+        select(route_stops.c.route_id).join(routes, routes.c.id == route_stops.c.route_id)
+        .where(route_stops.c.order_id.in_(list(order_ids)), routes.c.status.in_(LOADABLE_ROUTES)).distinct()
+    )  # fmt: skip
+    return sorted(found.scalars())
+
+
+async def stop_parcels(conn: AsyncConnection, route_ids: Sequence[int]) -> dict[tuple[int, int], list[dict[str, Any]]]:
+    """(route id, order id) -> the stop's parcels as a courier needs them at the door: SSCC, status,
+    and whether it is on this route's vehicle. For `route_docs` to add to each stop."""
+    from server.db.tables import parcels
+
+    found: dict[tuple[int, int], list[dict[str, Any]]] = {}
+    if route_ids:
+        for p in await conn.execute(
+            select(route_stops.c.route_id, parcels.c.order_id, parcels.c.sscc, parcels.c.status, parcels.c.route_id.label("on_route"))
+            .join(parcels, parcels.c.order_id == route_stops.c.order_id)
+            .where(route_stops.c.route_id.in_(list(route_ids)))
+            .order_by(route_stops.c.route_id, parcels.c.order_id, parcels.c.sscc)
+        ):  # fmt: skip
+            found.setdefault((p.route_id, p.order_id), []).append(
+                {"sscc": p.sscc, "status": p.status, "aboard": p.status == "loaded" and p.on_route == p.route_id}
+            )
+    return found
+
+
+# --- Courier execution: what a stop needs at the door beyond the order itself -----------------
+
+COLLECTED_AT_THE_DOOR = ("cash_on_delivery", "card_on_delivery")

@@ -13,6 +13,8 @@ from server.db.tables import exceptions, scans
 from server.syncapp import feeds
 from server.syncapp.checking import Checking
 from server.syncapp.effects import Effects
+from server.syncapp.loading import Loading
+from server.syncapp.packing import Packing
 from server.syncapp.picking import Picking
 from sync.registry import ChangeRow, Device, Op
 
@@ -34,6 +36,8 @@ class TallyWorkspace:
         self.effects = Effects(conn, device, at)
         self.picking = Picking(self.effects)
         self.checking = Checking(self.effects)
+        self.packing = Packing(self.effects, self.picking)
+        self.loading = Loading(self.effects, self.packing)
 
     async def load(self, ops: Sequence[Op[Any]]) -> None:
         """Load what this batch's handlers need (one query per kind of state), and flag a skewed clock."""
@@ -47,6 +51,8 @@ class TallyWorkspace:
                 self.open_exception("clock_skew", {"skew_ms": skew, "device": self.device.name})
         await self.picking.load(ops)
         await self.checking.load(ops)
+        await self.packing.load(ops)
+        await self.loading.load(ops)
 
     def open_exception(self, kind: str, detail: dict[str, Any], *, order_id: int | None = None, seq: int | None = None) -> None:
         """Record a contradiction for a supervisor (written with the batch)."""
@@ -65,7 +71,11 @@ class TallyWorkspace:
             await self.conn.execute(insert(exceptions), self.exceptions)
         await self.picking.flush()
         await self.checking.flush()
+        await self.packing.flush()
+        await self.loading.flush()
         await self.effects.flush()
         self.changes += await self.picking.changes()
+        self.changes += await self.packing.changes()
+        self.changes += await self.loading.changes()
         if self.effects.changed_orders:
             self.changes += await feeds.check_task_changes(self.conn, self.effects.changed_orders)
