@@ -8,6 +8,7 @@ stored only as SHA-256 digests.
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -134,7 +135,21 @@ async def enroll(db: Database, code: str, name: str, app_version: str | None) ->
                 last_seq=0, pulled_version=0, app_version=app_version,
             )
         )  # fmt: skip
+        first_block = first_block_size()
+        if row.role in (DeviceRole.PACKER, DeviceRole.WAREHOUSE) and first_block:
+            # A packing handheld gets its first block of SSCC serials at once, so it can print
+            # parcel labels before its first sync.
+            from server.usecases.packing import issue_block
+            from sync import changelog
+
+            _block, changes = await issue_block(conn, device_id, first_block, at)
+            await changelog.record(conn, SYNC, changes, at)
     return Enrolled(device_id, token, name, row.role, row.scope)
+
+
+def first_block_size() -> int:
+    """SSCC serials a new packing handheld receives at enrollment (TALLY_SSCC_FIRST_BLOCK; 0: none)."""
+    return int(os.environ.get("TALLY_SSCC_FIRST_BLOCK", "500"))
 
 
 async def authenticate_device(db: Database, token: str) -> DevicePrincipal | str | None:

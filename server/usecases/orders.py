@@ -202,5 +202,7 @@ async def cancel_order(db: Database, actor: Actor, order_id: int, reason: str, n
         events = [replace(event, data=event.data | {"released": released}) for event in events]
         await save_status(conn, cancelled)
         await append_events(conn, order_id, actor, events)
-        if order.status == "picked":  # its check task leaves the warehouse's devices
-            await changelog.record(conn, SYNC, await feeds.check_task_changes(conn, [order_id]), at)
+        # Whatever task the order was waiting in leaves the warehouse's devices.
+        changes = await feeds.check_task_changes(conn, [order_id]) + await feeds.pack_order_changes(conn, [order_id])
+        changes += await feeds.load_route_changes(conn, await feeds.routes_to_load(conn, [order_id]))
+        await changelog.record(conn, SYNC, changes, at)

@@ -68,7 +68,8 @@ async def create_route(
             await conn.execute(
                 insert(route_stops), [{"route_id": route_id, "stop_no": i, "order_id": o} for i, o in enumerate(order_ids, 1)]
             )
-        await changelog.record(conn, SYNC, await feeds.route_changes(conn, [route_id]), at)
+        changes = await feeds.route_changes(conn, [route_id]) + await feeds.load_route_changes(conn, [route_id])
+        await changelog.record(conn, SYNC, changes, at)
         return route_id
 
 
@@ -85,4 +86,5 @@ async def reassign_route(db: Database, route_id: int, courier_id: int) -> None:
             return
         await conn.execute(update(routes).where(routes.c.id == route_id).values(courier_id=courier_id, updated_at=at))
         removal = ChangeRow(feeds.courier_scope(row.courier_id), "route", str(route_id), "del")
-        await changelog.record(conn, SYNC, [removal, *await feeds.route_changes(conn, [route_id])], at)
+        changes = [removal, *await feeds.route_changes(conn, [route_id]), *await feeds.load_route_changes(conn, [route_id])]
+        await changelog.record(conn, SYNC, changes, at)

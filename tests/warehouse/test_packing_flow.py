@@ -107,8 +107,9 @@ async def test_an_order_is_packed_into_two_parcels_offline_and_goes_packed(clien
 
     # Offline: a case of 12 bolts in the first parcel, the last bolt and the nuts in the second.
     first, second = parcel_id(), parcel_id()
+    blocks = sorted(d["first_serial"] for (kind, _), d in packer.replica().items() if kind == "sscc_block")
+    assert len(blocks) == 2  # the block every packing handheld gets at enrollment, and the one allocated above
     sscc_1, sscc_2 = labels(packer, 2)
-    assert sscc_1 == allocated.json()["first_sscc"]
     packer.record("OpenParcel", {"parcel_id": first, "order_id": order, "sscc": sscc_1})
     packer.record("PackItem", {"parcel_id": first, "code": floor.world.cases["BOLT"]})
     packer.record("CloseParcel", {"parcel_id": first, "weight_g": 6200})
@@ -248,7 +249,8 @@ async def test_closed_parcels_go_on_a_pallet_with_its_own_sscc(client, db, tmp_p
     assert event == {"pallet_sscc": pallet, "ssccs": [sscc_b]}
 
 
-async def test_a_packer_running_low_on_labels_gets_a_fresh_block_with_its_push(client, db, tmp_path, tokens) -> None:  # noqa: ANN001
+async def test_a_packer_running_low_on_labels_gets_a_fresh_block_with_its_push(client, db, tmp_path, tokens, monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.setenv("TALLY_SSCC_FIRST_BLOCK", "0")  # no block at enrollment: only the small one below
     floor = await a_floor(db, client, tmp_path, {"BOLT": ("A-01", 40)})
     order = await floor.checked([("BOLT", 2)])
     packer = await a_packer(floor, count=101)
@@ -274,3 +276,14 @@ async def test_a_packer_running_low_on_labels_gets_a_fresh_block_with_its_push(c
     assert (too_many.status_code, office.status_code, unknown.status_code) == (400, 403, 404)
     listed = await client.get(f"/api/devices/{packer.device_id}/sscc-blocks", headers=auth(tokens["supervisor"]))
     assert [b["next_serial"] for b in listed.json()] == [3, 102]
+
+
+async def test_a_packing_handheld_can_print_labels_before_its_first_push(client, db, tmp_path) -> None:  # noqa: ANN001
+    floor = await a_floor(db, client, tmp_path, {"BOLT": ("A-01", 40)})
+    packer = await floor.handheld("packer", "fresh-packer")
+    await packer._pull_all(1000)
+    (block,) = [d for (kind, _), d in packer.replica().items() if kind == "sscc_block"]
+    assert block["last_serial"] - block["first_serial"] + 1 == 500  # allocated at enrollment
+    picker = await floor.handheld("picker", "picker-2")
+    await picker._pull_all(1000)
+    assert not [k for (k, _) in picker.replica() if k == "sscc_block"]  # pickers print no parcel labels
