@@ -11,6 +11,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -624,4 +625,58 @@ cash_handovers = Table(
     Column("captured_at", UtcDateTime, nullable=False),
     Column("recorded_at", UtcDateTime, nullable=False),
     Index("ix_cash_handovers_courier_day", "courier_id", "shift_day"),
+)
+
+# --- Order intake: nothing received is lost -------------------------------------------------
+
+# Every payload a shop or an import sends is stored first, then turned into an order; a failure
+# leaves it here with the reason, visible and retryable.
+intake_payloads = Table(
+    "intake_payloads",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("source", String(64), nullable=False),  # the integration (shop, file import) it came from
+    Column("external_id", String(200), nullable=False),  # the sender's own id: idempotency key
+    Column("kind", String(16), nullable=False),  # order | spreadsheet
+    Column("content_type", String(100), nullable=False),
+    Column("raw", LargeBinary, nullable=False),  # the bytes as received
+    Column("status", String(16), nullable=False),  # received | done | review | failed
+    Column("reason", Text),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("order_id", ForeignKey("orders.id")),
+    Column("customer_id", ForeignKey("customers.id")),
+    Column("received_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    UniqueConstraint("source", "external_id", name="uq_intake_payloads_source_external_id"),
+    Index("ix_intake_payloads_status_id", "status", "id"),
+)
+
+# Each free-text line of an intake and the catalog item it was matched to (or the candidates a
+# manager chooses from).
+intake_lines = Table(
+    "intake_lines",
+    metadata,
+    Column("payload_id", ForeignKey("intake_payloads.id", ondelete="CASCADE"), primary_key=True),
+    Column("line_no", Integer, primary_key=True),
+    Column("text", Text, nullable=False),
+    Column("article", String(100)),
+    Column("quantity", BigInteger),
+    Column("price", BigInteger),
+    Column("product_id", ForeignKey("products.id")),
+    Column("score", Integer),  # 0-100
+    Column("reason", String(32)),  # barcode | sku | alias | fuzzy | none
+    Column("candidates", Json, nullable=False),  # [{product_id, score}]
+    Column("status", String(16), nullable=False),  # matched | review | resolved | invalid
+    Column("problem", Text),
+)
+
+# What a customer calls a catalog item, learned from a manager's choice and used next time.
+customer_aliases = Table(
+    "customer_aliases",
+    metadata,
+    Column("customer_id", ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True),
+    Column("alias", String(300), primary_key=True),  # normalized text
+    Column("product_id", ForeignKey("products.id"), nullable=False),
+    Column("created_by", String(100), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
 )

@@ -1,8 +1,8 @@
-"""sync engine, routes, warehouse and courier execution, users
+"""sync engine, routes, warehouse and courier execution, users, intake
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-27 07:34:38.141079
+Create Date: 2026-11-27 08:23:18.917448
 """
 
 from __future__ import annotations
@@ -154,6 +154,16 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['warehouse_id'], ['warehouses.id'], name=op.f('fk_couriers_warehouse_id_warehouses')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_couriers'))
     )
+    op.create_table('customer_aliases',
+    sa.Column('customer_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('alias', sa.String(length=300), nullable=False),
+    sa.Column('product_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('created_by', sa.String(length=100), nullable=False),
+    sa.Column('created_at', sync.types.UtcDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_customer_aliases_customer_id_customers'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['product_id'], ['products.id'], name=op.f('fk_customer_aliases_product_id_products')),
+    sa.PrimaryKeyConstraint('customer_id', 'alias', name=op.f('pk_customer_aliases'))
+    )
     op.create_table('pallets',
     sa.Column('sscc', sa.String(length=18), nullable=False),
     sa.Column('warehouse_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -241,6 +251,28 @@ def upgrade() -> None:
     with op.batch_alter_table('exceptions', schema=None) as batch_op:
         batch_op.create_index('ix_exceptions_device_kind', ['device_id', 'kind', 'status'], unique=False)
         batch_op.create_index('ix_exceptions_status_id', ['status', 'id'], unique=False)
+
+    op.create_table('intake_payloads',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('source', sa.String(length=64), nullable=False),
+    sa.Column('external_id', sa.String(length=200), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('content_type', sa.String(length=100), nullable=False),
+    sa.Column('raw', sa.LargeBinary(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=True),
+    sa.Column('attempts', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('order_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('customer_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('received_at', sync.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sync.types.UtcDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_intake_payloads_customer_id_customers')),
+    sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_intake_payloads_order_id_orders')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_intake_payloads')),
+    sa.UniqueConstraint('source', 'external_id', name='uq_intake_payloads_source_external_id')
+    )
+    with op.batch_alter_table('intake_payloads', schema=None) as batch_op:
+        batch_op.create_index('ix_intake_payloads_status_id', ['status', 'id'], unique=False)
 
     op.create_table('invoices',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -373,6 +405,23 @@ def upgrade() -> None:
         batch_op.create_index('ix_deliveries_order', ['order_id'], unique=False)
         batch_op.create_index('ix_deliveries_route', ['route_id'], unique=False)
 
+    op.create_table('intake_lines',
+    sa.Column('payload_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('line_no', sa.Integer(), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('article', sa.String(length=100), nullable=True),
+    sa.Column('quantity', sa.BigInteger(), nullable=True),
+    sa.Column('price', sa.BigInteger(), nullable=True),
+    sa.Column('product_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('score', sa.Integer(), nullable=True),
+    sa.Column('reason', sa.String(length=32), nullable=True),
+    sa.Column('candidates', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('problem', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['payload_id'], ['intake_payloads.id'], name=op.f('fk_intake_lines_payload_id_intake_payloads'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['product_id'], ['products.id'], name=op.f('fk_intake_lines_product_id_products')),
+    sa.PrimaryKeyConstraint('payload_id', 'line_no', name=op.f('pk_intake_lines'))
+    )
     op.create_table('parcels',
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('sscc', sa.String(length=18), nullable=False),
@@ -501,6 +550,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_parcels_order')
 
     op.drop_table('parcels')
+    op.drop_table('intake_lines')
     with op.batch_alter_table('deliveries', schema=None) as batch_op:
         batch_op.drop_index('ix_deliveries_route')
         batch_op.drop_index('ix_deliveries_order')
@@ -529,6 +579,10 @@ def downgrade() -> None:
         batch_op.drop_index('ix_invoices_customer_status')
 
     op.drop_table('invoices')
+    with op.batch_alter_table('intake_payloads', schema=None) as batch_op:
+        batch_op.drop_index('ix_intake_payloads_status_id')
+
+    op.drop_table('intake_payloads')
     with op.batch_alter_table('exceptions', schema=None) as batch_op:
         batch_op.drop_index('ix_exceptions_status_id')
         batch_op.drop_index('ix_exceptions_device_kind')
@@ -548,6 +602,7 @@ def downgrade() -> None:
 
     op.drop_table('pick_lists')
     op.drop_table('pallets')
+    op.drop_table('customer_aliases')
     op.drop_table('couriers')
     op.drop_table('users')
     op.drop_table('sync_state')
