@@ -197,7 +197,7 @@ async def state(db: Database) -> dict:
 
 async def test_a_scripted_shift_ends_exactly_as_expected_and_its_op_log_replays_to_the_same_state(client, db, tmp_path, database_url) -> None:  # noqa: ANN001
     setup, journal = await run_shift(db, client, tmp_path)
-    world, order_ids = setup["world"], setup["orders"]
+    world = setup["world"]
     final = await state(db)
 
     # Every order left on a route; nothing is still reserved; both routes are out.
