@@ -17,6 +17,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.static_files import create_static_files_router
 
 from server.api.auth import PUBLIC_PATHS, TokenAuthentication
+from server.api.cash import cash_router
 from server.api.catalog import LocationController, ProductController, WarehouseController
 from server.api.customers import CustomerController
 from server.api.errors import EXCEPTION_HANDLERS
@@ -103,6 +104,7 @@ def create_app(settings: Settings, database: Database | None = None) -> Litestar
             PickListController,
             WarehouseOpsController,
             printing_router,
+            cash_router,
             create_static_files_router(
                 path="/", directories=[PWA_DIR], html_mode=True, name="pwa", include_in_schema=False,
                 opt={"exclude_from_auth": True},  # the PWA's shell, service worker and manifest load before enrollment

@@ -187,12 +187,20 @@ class SyncClient:
         """The replica with pending ops re-applied on top (the rebase the UI shows)."""
         state = self.replica()
         if self.apply_local is not None:
-            for _seq, _op_id, op_type, _at, payload, _blobs in self.pending():
-                self.apply_local(state, op_type, json.loads(payload))
+            done = self.last_seq  # the replica already holds the effects of ops up to here
+            for seq, _op_id, op_type, _at, payload, _blobs in self.pending():
+                if seq > done:
+                    self.apply_local(state, op_type, json.loads(payload))
         return state
 
-    def _acknowledge(self, last_seq: int) -> None:
-        self.db.execute("DELETE FROM outbox WHERE seq <= ?", (last_seq,))
+    def _acknowledge(self, last_seq: int, *, remove: bool) -> None:
+        """Note the server's write checkpoint; a push's answer also removes the ops it covers.
+
+        A pull only notes it: an op the server took while the push's answer was lost may have been
+        rejected, and the device must still learn why — pushing it again answers `duplicate` with
+        the original code."""
+        if remove:
+            self.db.execute("DELETE FROM outbox WHERE seq <= ?", (last_seq,))
         self._set_meta("last_seq", str(max(last_seq, self.last_seq)))
 
     # --- network -----------------------------------------------------------------------------
@@ -224,11 +232,12 @@ class SyncClient:
         response = await self.transport.push(body)
         self.db.execute("BEGIN IMMEDIATE")
         for result in response.results:
-            if result.status == "rejected":
+            # A duplicate that carries a code was rejected the first time (its answer was lost).
+            if result.status == "rejected" or (result.status == "duplicate" and result.code):
                 payload = next((p for s, _i, _t, _a, p, _b in ops if s == result.seq), None)
                 op_type = next((t for s, _i, t, _a, _p, _b in ops if s == result.seq), "")
                 self.db.execute("INSERT OR REPLACE INTO rejected VALUES (?, ?, ?, ?, ?)", (result.seq, op_type, result.code, result.message, payload))
-        self._acknowledge(response.last_seq)
+        self._acknowledge(response.last_seq, remove=True)
         self.db.execute("COMMIT")
         waiting = [r for r in response.results if r.status == "retry"]
         if waiting:
@@ -252,7 +261,7 @@ class SyncClient:
                 else:
                     self.db.execute("DELETE FROM replica WHERE kind = ? AND id = ?", (change.kind, change.id))
             self._set_meta("cursor", response.cursor)
-            self._acknowledge(response.last_seq)
+            self._acknowledge(response.last_seq, remove=False)
             self.db.execute("COMMIT")
         except BaseException:
             self.db.execute("ROLLBACK")

@@ -79,3 +79,24 @@ def reconcile(expected: int, counted: int) -> Reconciliation:
 def over_limit(on_hand: int, limit: int | None) -> bool:
     """Whether a courier carries more cash than the company allows (a warning, never a refusal)."""
     return limit is not None and on_hand > limit
+
+
+COURIER_METHODS = frozenset({Method.CASH, Method.CARD})  # what a courier can take at the door
+
+
+def check_courier_payment(payment: PaymentFact, order_currency: str) -> None:
+    """A payment taken at the door: cash or card, and consistent in itself."""
+    if payment.method not in COURIER_METHODS:
+        raise Refused("payment_method_invalid", "a courier takes cash or card")
+    check_payment(payment, order_currency)
+
+
+def check_handover_courier(device_courier: int | None, handover_courier: int) -> None:
+    """A courier's phone hands over that courier's cash only."""
+    if device_courier != handover_courier:
+        raise Refused("handover_other_courier", "a courier's device hands over its own courier's cash")
+
+
+def paid_before(prepaid: bool, total: int, recorded: int) -> int:
+    """What the order counts as paid before a new payment: a prepaid order was paid in full online."""
+    return total + recorded if prepaid else recorded

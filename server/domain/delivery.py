@@ -113,3 +113,73 @@ def delivery_conflict(status: OrderStatus) -> str | None:
     if status != OrderStatus.OUT_FOR_DELIVERY:
         return "delivery_unexpected"
     return None
+
+
+# --- What happens to the stop's parcels, and what comes back to the warehouse -----------------
+
+# Parcel statuses as the courier flow sets them (the same words as server.domain.packing.ParcelStatus).
+PARCEL_DELIVERED, PARCEL_REFUSED, PARCEL_LOADED, PARCEL_RETURNED = "delivered", "refused", "loaded", "returned"
+
+
+def parcel_outcomes(outcome: str, aboard: Sequence[str], scanned: Sequence[str]) -> dict[str, str]:
+    """The new status of each of the stop's parcels: handed over, or coming back.
+
+    A failed delivery changes nothing: the parcels stay on the vehicle (status loaded) until they
+    are loaded onto another route (re-delivery) or scanned back in at the warehouse (return).
+    A full delivery hands over every parcel aboard; a partial one hands over what was scanned at
+    the door and brings the rest back (refused).
+    """
+    if outcome == Outcome.FAILED:
+        return {}
+    fates = {sscc: PARCEL_DELIVERED for sscc in scanned}
+    for sscc in aboard:
+        if sscc not in fates:
+            fates[sscc] = PARCEL_DELIVERED if outcome == Outcome.DELIVERED else PARCEL_REFUSED
+    return fates
+
+
+def unscanned(outcome: str, aboard: Sequence[str], scanned: Sequence[str]) -> list[str]:
+    """Parcels a full delivery handed over without a door scan (the proof then lacks them)."""
+    if outcome != Outcome.DELIVERED:
+        return []
+    return [sscc for sscc in aboard if sscc not in scanned]
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnPlan:
+    """What scanning one parcel back in at the warehouse does."""
+
+    units: dict[int, int]  # product id -> units restored into the returns bin
+    parcel_status: str  # the parcel's status afterwards
+    order_returned: bool  # the order moves to `returned` (nothing of it is still on its way back)
+    conflict: str | None  # an exception to open: the record did not expect this parcel back
+
+
+def plan_return(order_status: OrderStatus, parcel_status: str, contents: Mapping[int, int],
+                outstanding: Mapping[int, int], others_out: int) -> ReturnPlan:  # fmt: skip
+    """A parcel scanned back in: restore what came back, and say whether the order is returned.
+
+    - failed order: the parcel's contents come back; the order is returned with its last parcel;
+    - partially delivered order: the refused units (`outstanding`, not yet restored) come back
+      with the first scan of any of its labels — a refused parcel, or the label of a delivered one
+      when the courier carried the refused units loose; the order is returned when no refused
+      parcel is still out;
+    - a parcel handed over to the customer is theirs: nothing comes back (`nothing_to_return`);
+    - cancelled order (packed, never shipped): the contents go back to stock, the order stays;
+    - any other stage: the parcel is physically here, so it is restored and reported.
+    """
+    if parcel_status == PARCEL_RETURNED:
+        raise Refused("parcel_already_returned", "this parcel was scanned back in before")
+    if order_status == OrderStatus.FAILED:
+        return ReturnPlan(dict(contents), PARCEL_RETURNED, others_out == 0, None)
+    if order_status == OrderStatus.PARTIALLY_DELIVERED:
+        units = {pid: qty for pid, qty in outstanding.items() if qty > 0}
+        if parcel_status != PARCEL_REFUSED and not units:
+            raise Refused("nothing_to_return", "this parcel was handed over and nothing of its order is due back")
+        status = PARCEL_RETURNED if parcel_status == PARCEL_REFUSED else parcel_status
+        return ReturnPlan(units, status, others_out == 0, None)
+    if parcel_status == PARCEL_DELIVERED:
+        raise Refused("nothing_to_return", "this parcel was handed over and nothing of its order is due back")
+    if order_status == OrderStatus.CANCELLED:
+        return ReturnPlan(dict(contents), PARCEL_RETURNED, False, None)
+    return ReturnPlan(dict(contents), PARCEL_RETURNED, False, "return_unexpected")

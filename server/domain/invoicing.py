@@ -3,6 +3,7 @@ when an order may close (delivered or returned, and settled)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
@@ -66,3 +67,41 @@ def aging_bucket(due_on: date, today: date) -> str:
 def can_close(status: OrderStatus, settled: bool) -> bool:
     """An order closes when it is delivered (or its goods are back) and its money is settled."""
     return settled and status in (OrderStatus.DELIVERED, OrderStatus.PARTIALLY_DELIVERED, OrderStatus.RETURNED)
+
+
+class InvoiceStatus:
+    OPEN = "open"
+    PAID = "paid"
+    VOID = "void"
+
+
+def invoice_status(invoice: Invoice) -> str:
+    """Open while a balance remains, paid once settled."""
+    return InvoiceStatus.PAID if invoice.settled else InvoiceStatus.OPEN
+
+
+def refused_value(lines: Sequence[tuple[int, int, int]], refused: Mapping[int, int]) -> int:
+    """The value of refused units: (product id, quantity, unit price) lines priced in line order."""
+    left = dict(refused)
+    value = 0
+    for product_id, quantity, unit_price in lines:
+        taken = min(quantity, left.get(product_id, 0))
+        if taken:
+            value += taken * unit_price
+            left[product_id] -= taken
+    return value
+
+
+def credit_invoice(invoice: Invoice, amount: int) -> Invoice:
+    """Take refused goods off an invoice (a partial delivery): the total shrinks, never below zero."""
+    if amount < 0:
+        raise Refused("amount_negative", "a credit cannot be negative")
+    return replace(invoice, total=max(invoice.total - amount, 0))
+
+
+def ready_to_close(status: OrderStatus, settled: bool, returns_outstanding: bool) -> bool:
+    """`can_close`, and what a customer refused is back in the warehouse (lifecycle: refused goods
+    come back before a partially delivered order closes)."""
+    if status == OrderStatus.PARTIALLY_DELIVERED and returns_outstanding:
+        return False
+    return can_close(status, settled)

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.db.tables import locations, orders, pick_lists, products, routes, sscc_blocks
 from server.syncapp import checking, feeds, loading, packing, picking
+from server.syncapp import delivery
 from server.syncapp.scans import record_scan
 from server.syncapp.workspace import TallyWorkspace
 from server.usecases.devices import WAREHOUSE_ROLES, DeviceRole
@@ -30,7 +31,7 @@ class TallySync:
     """Implements `sync.registry.SyncApplication` for the central order record."""
 
     def __init__(self) -> None:
-        self.ops: dict[str, OpType[Any]] = {op.name: op for op in (record_scan, *picking.OPS, *checking.OPS, *packing.OPS, *loading.OPS)}
+        self.ops: dict[str, OpType[Any]] = {op.name: op for op in (record_scan, *picking.OPS, *checking.OPS, *packing.OPS, *loading.OPS, *delivery.OPS)}
 
     def scopes(self, device: Device) -> list[str]:
         if device.role in WAREHOUSE_ROLES:

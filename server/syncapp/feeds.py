@@ -84,10 +84,10 @@ async def route_docs(conn: AsyncConnection, route_rows: Sequence) -> list[dict[s
                  "amount_due": 0 if prepaid else s.total, "currency": s.currency, "payment": s.payment_kind,
                  "notes": s.notes}  # fmt: skip
             )
-    return [
+    return await with_door_details(conn, [
         {"id": r.id, "day": r.day.isoformat(), "vehicle": r.vehicle, "status": r.status, "stops": stops[r.id]}
         for r in route_rows
-    ]
+    ])  # fmt: skip
 
 
 async def route_changes(conn: AsyncConnection, route_ids: Sequence[int]) -> list[ChangeRow]:
@@ -392,3 +392,48 @@ async def stop_parcels(conn: AsyncConnection, route_ids: Sequence[int]) -> dict[
 # --- Courier execution: what a stop needs at the door beyond the order itself -----------------
 
 COLLECTED_AT_THE_DOOR = ("cash_on_delivery", "card_on_delivery")
+
+
+async def with_door_details(conn: AsyncConnection, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Add to courier route docs what the phone needs offline at each door: the stop's parcels
+    (`stop_parcels`), the money still due after payments (the invoice's total once issued, which
+    a partial delivery lowers), the proof-of-delivery policy, the outcome recorded so far, and the
+    failure reasons a courier picks from. A constant number of queries for any number of routes."""
+    from server.db.tables import deliveries, failure_reasons, invoices, payments
+    from server.domain.delivery import PodPolicy
+    from sqlalchemy import func
+
+    if not docs:
+        return docs
+    order_ids = sorted({s["order_id"] for doc in docs for s in doc["stops"]})
+    parcels_at = await stop_parcels(conn, [doc["id"] for doc in docs])
+    due: dict[int, int] = {}
+    paid: dict[int, int] = {}
+    policy: dict[int, dict[str, bool]] = {}
+    outcome: dict[tuple[int, int], str] = {}  # (route, order): a re-delivery starts afresh on its new route
+    if order_ids:
+        for i in await conn.execute(select(invoices.c.order_id, invoices.c.total, invoices.c.status).where(invoices.c.order_id.in_(order_ids))):
+            due[i.order_id] = 0 if i.status == "void" else i.total
+        for p in await conn.execute(select(payments.c.order_id, func.sum(payments.c.amount)).where(payments.c.order_id.in_(order_ids))
+                                    .group_by(payments.c.order_id)):  # fmt: skip
+            paid[p.order_id] = int(p[1])
+        for o in await conn.execute(select(orders.c.id, orders.c.pod_policy, customers.c.pod_policy.label("customer_policy"))
+                                    .join(customers, customers.c.id == orders.c.customer_id).where(orders.c.id.in_(order_ids))):  # fmt: skip
+            merged = PodPolicy.merge(o.customer_policy, o.pod_policy)
+            policy[o.id] = {"signature": merged.signature, "photo": merged.photo, "code": merged.code}
+        for d in await conn.execute(select(deliveries.c.route_id, deliveries.c.order_id, deliveries.c.outcome)
+                                    .where(deliveries.c.order_id.in_(order_ids)).order_by(deliveries.c.recorded_at)):  # fmt: skip
+            outcome[(d.route_id, d.order_id)] = d.outcome
+    reasons = [{"code": r.code, "label_ru": r.label_ru, "label_en": r.label_en}
+               for r in await conn.execute(select(failure_reasons).where(failure_reasons.c.active).order_by(failure_reasons.c.code))]  # fmt: skip
+    for doc in docs:
+        doc["failure_reasons"] = reasons
+        for stop in doc["stops"]:
+            oid = stop["order_id"]
+            owed = due.get(oid, stop["amount_due"]) if stop["payment"] in COLLECTED_AT_THE_DOOR else 0
+            stop["paid"] = paid.get(oid, 0)
+            stop["amount_due"] = max(owed - stop["paid"], 0)
+            stop["parcels"] = parcels_at.get((doc["id"], oid), [])
+            stop["pod"] = policy.get(oid, {"signature": True, "photo": False, "code": False})
+            stop["outcome"] = outcome.get((doc["id"], oid))
+    return docs

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from server.db.tables import exceptions, scans
 from server.syncapp import feeds
 from server.syncapp.checking import Checking
+from server.syncapp.courier import Courier
 from server.syncapp.effects import Effects
 from server.syncapp.loading import Loading
 from server.syncapp.packing import Packing
@@ -38,6 +39,7 @@ class TallyWorkspace:
         self.checking = Checking(self.effects)
         self.packing = Packing(self.effects, self.picking)
         self.loading = Loading(self.effects, self.packing)
+        self.courier = Courier(self.effects)
 
     async def load(self, ops: Sequence[Op[Any]]) -> None:
         """Load what this batch's handlers need (one query per kind of state), and flag a skewed clock."""
@@ -53,6 +55,7 @@ class TallyWorkspace:
         await self.checking.load(ops)
         await self.packing.load(ops)
         await self.loading.load(ops)
+        await self.courier.load(ops)
 
     def open_exception(self, kind: str, detail: dict[str, Any], *, order_id: int | None = None, seq: int | None = None) -> None:
         """Record a contradiction for a supervisor (written with the batch)."""
@@ -74,8 +77,10 @@ class TallyWorkspace:
         await self.packing.flush()
         await self.loading.flush()
         await self.effects.flush()
+        await self.courier.flush()  # after the shared effects: it adds returned stock on top of them
         self.changes += await self.picking.changes()
         self.changes += await self.packing.changes()
         self.changes += await self.loading.changes()
+        self.changes += await self.courier.changes()
         if self.effects.changed_orders:
             self.changes += await feeds.check_task_changes(self.conn, self.effects.changed_orders)

@@ -22,6 +22,7 @@ from server.domain.orders import advance_order
 from server.domain.packing import Parcel
 from server.domain.refusals import NotFound, Refused
 from server.syncapp import feeds
+from server.usecases.invoicing import issue_invoices
 from sync import changelog
 from sync.database import Database
 
@@ -81,6 +82,8 @@ async def dispatch_with_override(db: Database, actor: Actor, route_id: int, reas
                     shipped.append(order)
             if events:
                 await append_events(conn, order_id, actor, events)
+        if shipped:  # an order leaving the warehouse gets its invoice in the same transaction
+            await issue_invoices(conn, shipped, at, actor)
         changes = await feeds.load_route_changes(conn, [route_id]) + await feeds.route_changes(conn, [route_id])
         changes += await feeds.pack_order_changes(conn, list(plan.leaving))
         await changelog.record(conn, SYNC, changes, at)
