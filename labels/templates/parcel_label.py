@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import replace
+
 from labels.element_string import sscc_display
 from labels.gs1 import validate_key
 from labels.label_data import ParcelLabelData
-from labels.layout import Barcode, Label, Line
+from labels.layout import Barcode, Label, Line, Text
 from labels.symbol import Symbol
 from labels.symbols import encode_symbol, qr_size_estimate
-from labels.templates.text_box import text_box
-from labels.text_format import money_text, weight_text, window_text
+from labels.templates.text_box import MAX_CHARS, text_box
+from labels.text_format import clip, money_text, weight_text, window_text
 
 QR_PREFIX = "tally:parcel:"  # the QR carries the parcel id, so a courier's phone can open the parcel
 
@@ -80,3 +83,44 @@ def parcel_label_58x40(data: ParcelLabelData) -> Label:
         text_box(_centered_x(sscc, module, 58), 37.5, 2.4, sscc_text, 54),
     ]
     return Label("parcel_58x40", 58, 40, tuple(items))
+
+
+PARCEL_SIZES = {"100x150": parcel_label_100x150, "58x40": parcel_label_58x40}
+NOT_KNOWN = "—"
+UNKNOWABLE = frozenset({"route", "window", "weight"})
+
+
+def _unknown_texts(data: ParcelLabelData, unknown: frozenset[str]) -> dict[str, str]:
+    """What the templates print from the placeholder fields, and the "—" that stands in for it."""
+    swaps = {}
+    if "route" in unknown:
+        swaps |= {f"Рейс {data.route}": f"Рейс {NOT_KNOWN}", f"Ост. {data.stop}": f"Ост. {NOT_KNOWN}",
+                  f"Рейс {data.route} · Ост. {data.stop}": f"Рейс {NOT_KNOWN} · Ост. {NOT_KNOWN}"}  # fmt: skip
+    if "window" in unknown:
+        swaps["Окно доставки: " + window_text(data.window_from, data.window_to)] = f"Окно доставки: {NOT_KNOWN}"
+    if "weight" in unknown:
+        swaps[f"Вес: {weight_text(data.weight_g)}"] = f"Вес: {NOT_KNOWN}"
+    return {clip(old, MAX_CHARS): new for old, new in swaps.items()}
+
+
+def parcel_label(data: ParcelLabelData, size: str = "100x150", unknown: Iterable[str] = ()) -> Label:
+    """Lay out a parcel label of one size ("100x150" or "58x40") for a record that may not know everything yet.
+
+    A parcel labelled as it is opened has no weight; its order may have no delivery window or not be on
+    a route yet. ``unknown`` names those fields ("route", "window", "weight"): whatever placeholder the
+    record holds there prints as "—", never as a made-up "0 кг" or "Ост. 0".
+    """
+    template = PARCEL_SIZES.get(size)
+    if template is None:
+        raise ValueError(f"unknown parcel label size {size!r}; known: {sorted(PARCEL_SIZES)}")
+    unknown = frozenset(unknown)
+    if unknown - UNKNOWABLE:
+        raise ValueError(f"a parcel label cannot leave out {sorted(unknown - UNKNOWABLE)}")
+    label = template(data)
+    swaps = _unknown_texts(data, unknown)
+    if not swaps:
+        return label
+    items = tuple(
+        replace(item, text=swaps[item.text]) if isinstance(item, Text) and item.text in swaps else item for item in label.items
+    )
+    return replace(label, items=items)

@@ -1,4 +1,5 @@
-"""HTTP handlers that print: labels of bins and products, and the documents of orders and routes.
+"""HTTP handlers that print: labels of bins, products, parcels and device enrollments, and the
+documents of orders and routes.
 
 Each handler reads a record (server.reads.printing), lays it out and renders it with labels/ in a
 worker thread (a sheet of a few hundred labels takes a while and must not stall the event loop).
@@ -11,10 +12,12 @@ browser or piped to a printer's port 9100 as is; the .zpl file name comes in Con
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, Literal
+from functools import partial
+from typing import Annotated, Any, Literal
 
+import msgspec
 from anyio import to_thread
-from litestar import Controller, Request, Response, Router, get
+from litestar import Controller, Request, Response, Router, get, post
 from litestar.params import Parameter
 
 from labels.documents import render_document
@@ -24,14 +27,19 @@ from labels.label_png import render_label_png
 from labels.label_svg import render_label_svg
 from labels.label_zpl import render_label_zpl
 from labels.layout import Label
-from labels.templates import bin_label, product_label
+from labels.templates import bin_label, enrollment_card, product_label
+from labels.templates.parcel_label import parcel_label
 from server.api.auth import STAFF, allow, visible_warehouse
+from server.api.devices import MANAGERS
 from server.domain.refusals import Refused
 from server.reads import printing as reads
+from server.wire.devices import DeviceRoleName
 from sync.database import Database
 
 LabelFormat = Literal["svg", "png", "pdf", "zpl"]
 SheetFormat = Literal["pdf", "zpl"]
+CardFormat = Literal["svg", "png", "pdf"]  # a card is printed on an office printer or shown on a screen
+ParcelSize = Literal["100x150", "58x40"]
 DocumentFormat = Literal["html", "pdf"]
 Lang = Literal["ru", "en"]
 Dpi = Literal[203, 300]
@@ -55,6 +63,7 @@ SHEET_RENDERERS: dict[str, Callable[[Sequence[Label], int], bytes]] = {
 
 FORMAT = Parameter(default="pdf", description="Output format")
 DPI = Parameter(default=203, description="Printer resolution for PNG and ZPL (dots per inch)")
+SIZE = Parameter(default="100x150", description="Parcel label size in mm: the 4×6 in shipping label or the small one")
 # The schema names the default type and lists the others: one handler answers several types.
 LABEL_RESPONSE = {
     "media_type": MEDIA_TYPES["pdf"],
@@ -85,6 +94,21 @@ async def _render(render: Callable[..., bytes], *args: Any) -> bytes:
 
 def _labels(make: Callable[[Any], Label], records: Sequence[Any], format: str, dpi: int) -> bytes:  # noqa: A002
     return SHEET_RENDERERS[format]([make(record) for record in records], dpi)
+
+
+def _parcel(size: str, record: reads.ParcelLabel) -> Label:
+    return parcel_label(record.data, size, record.unknown)
+
+
+class EnrollmentCardRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A card for an enrollment code just created (POST /api/devices/enrollments): the code is only known then."""
+
+    code: Annotated[str, msgspec.Meta(min_length=4, max_length=32)]
+    server_url: Annotated[str, msgspec.Meta(max_length=200, pattern=r"^https?://[^\s\x00-\x1f]+$")]  # what devices reach
+    role: DeviceRoleName  # must be the code's role
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | None = None  # the device's name, printed with the role
+    # The printing page's offset from UTC (e.g. 180 in Moscow): the card shows its expiry in local time.
+    utc_offset_minutes: Annotated[int, msgspec.Meta(ge=-720, le=840)] = 0
 
 
 class LabelController(Controller):
@@ -127,9 +151,70 @@ class LabelController(Controller):
         content = await _render(_labels, bin_label, records, format, dpi)
         return _printed(content, format, f"warehouse-{warehouse_id}-bins")
 
+    @get(
+        "/parcels/{parcel:str}", guards=[allow(*STAFF)], operation_id="printParcelLabel", **LABEL_RESPONSE
+    )
+    async def parcel(
+        self, db: Database, request: Request, parcel: str, format: LabelFormat = FORMAT, size: ParcelSize = SIZE,  # noqa: A002
+        dpi: Dpi = DPI,
+    ) -> Response[bytes]:
+        """The shipping label of one parcel, by SSCC or parcel id: 100×150 mm (SSCC as GS1-128, QR of the
+        parcel id, sender, recipient, window, n of m, weight, COD, route and stop) or the small 58×40 mm one."""
+        async with db.read() as conn:
+            record = await reads.parcel_label(conn, parcel, visible_warehouse(request.user))
+        content = await _render(_labels, partial(_parcel, size), [record], format, dpi)
+        return _printed(content, format, f"parcel-{record.data.sscc}")
+
+    @get(
+        "/pick-lists/{pick_list_id:int}", guards=[allow(*STAFF)], operation_id="printPickListParcelLabels", **LABEL_RESPONSE
+    )
+    async def pick_list_parcels(
+        self, db: Database, request: Request, pick_list_id: int, format: SheetFormat = FORMAT, size: ParcelSize = SIZE,  # noqa: A002
+        dpi: Dpi = DPI,
+    ) -> Response[bytes]:
+        """The parcel labels of a wave: every parcel of the pick list's orders as one PDF sheet or one ZPL stream."""
+        async with db.read() as conn:
+            records = await reads.pick_list_parcel_labels(conn, pick_list_id, visible_warehouse(request.user))
+        content = await _render(_labels, partial(_parcel, size), records, format, dpi)
+        return _printed(content, format, f"pick-list-{pick_list_id}-parcels")
+
+    @get(
+        "/routes/{route_id:int}", guards=[allow(*STAFF)], operation_id="printRouteParcelLabels", **LABEL_RESPONSE
+    )
+    async def route_parcels(
+        self, db: Database, request: Request, route_id: int, format: SheetFormat = FORMAT, size: ParcelSize = SIZE,  # noqa: A002
+        dpi: Dpi = DPI,
+    ) -> Response[bytes]:
+        """The parcel labels of a route in stop order, as one PDF sheet or one ZPL stream."""
+        async with db.read() as conn:
+            records = await reads.route_parcel_labels(conn, route_id, visible_warehouse(request.user))
+        content = await _render(_labels, partial(_parcel, size), records, format, dpi)
+        return _printed(content, format, f"route-{route_id}-parcels")
+
+    @post(
+        "/enrollment-card", guards=[allow(*MANAGERS)], operation_id="printEnrollmentCard", status_code=200,
+        media_type=MEDIA_TYPES["pdf"], response_description="PDF by default; image/svg+xml or image/png by format",
+    )  # fmt: skip
+    async def enrollment_card(
+        self, db: Database, request: Request, data: EnrollmentCardRequest, format: CardFormat = FORMAT, dpi: Dpi = DPI  # noqa: A002
+    ) -> Response[bytes]:
+        """The enrollment card (85.6×54 mm) of a live code: a QR for the handheld's camera and the code to type."""
+        async with db.read() as conn:
+            record = await reads.enrollment_card(
+                conn, data.code, data.server_url, data.role, visible_warehouse(request.user),
+                name=data.name, utc_offset_minutes=data.utc_offset_minutes,
+            )  # fmt: skip
+        content = await _render(_labels, enrollment_card, [record], format, dpi)
+        return _printed(content, format, "enrollment-card")
+
 
 # One table instead of a branch per document: path segment → the read that fills its record.
-ORDER_DOCUMENTS = {"pick-list": reads.pick_list, "invoice": reads.invoice, "waybill": reads.waybill}
+ORDER_DOCUMENTS = {
+    "pick-list": reads.pick_list,
+    "packing-list": reads.packing_list,
+    "invoice": reads.invoice,
+    "waybill": reads.waybill,
+}
 
 
 class DocumentController(Controller):
@@ -152,6 +237,15 @@ class DocumentController(Controller):
     ) -> Response[bytes]:
         """The pick list of an order: lines by bin walking order, a barcode per bin and per item."""
         return await self._order_document(db, request, "pick-list", order_id, format, lang)
+
+    @get(
+        "/orders/{order_id:int}/packing-list", guards=[allow(*STAFF)], operation_id="printPackingList", **DOCUMENT_RESPONSE
+    )
+    async def packing_list(
+        self, db: Database, request: Request, order_id: int, format: DocumentFormat = FORMAT, lang: Lang = "ru"  # noqa: A002
+    ) -> Response[bytes]:
+        """The packing list of an order: every parcel with its SSCC as GS1-128 and what it holds."""
+        return await self._order_document(db, request, "packing-list", order_id, format, lang)
 
     @get(
         "/orders/{order_id:int}/invoice", guards=[allow(*STAFF)], operation_id="printInvoice", **DOCUMENT_RESPONSE

@@ -12,31 +12,40 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from urllib.parse import quote
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from labels.documents.data import (
     DocumentLine,
     InvoiceData,
     Organization,
+    PackingListData,
+    Parcel,
+    ParcelItem,
     PickLine,
     PickListData,
     RouteSheetData,
     RouteStop,
     WaybillData,
 )
-from labels.label_data import BinLabelData, Money, ProductLabelData
+from labels.label_data import BinLabelData, EnrollmentCardData, Money, ParcelLabelData, Party, ProductLabelData
+from server.clock import now
 from server.db.tables import (
+    SYNC,
     bin_stock,
     couriers,
     customers,
     invoices,
     locations,
+    marking_codes,
     order_lines,
     orders,
+    parcel_items,
     parcels,
+    payments,
     pick_lines,
     pick_list_orders,
     pick_lists,
@@ -44,11 +53,14 @@ from server.db.tables import (
     products,
     route_stops,
     routes,
+    sscc_blocks,
     warehouses,
 )
 from server.domain import picking
 from server.domain.catalog import barcode_is_gtin
+from server.domain.packing import SsccBlock
 from server.domain.refusals import NotFound, Refused
+from server.usecases.devices import digest, normalize_code
 
 # Payment kinds collected at the door; the same rule the courier's replica uses (syncapp.feeds).
 COLLECTED_AT_THE_DOOR = frozenset({"cash_on_delivery", "card_on_delivery"})
@@ -366,4 +378,258 @@ async def route_sheet(conn: AsyncConnection, route_id: int, bound_warehouse: int
             )
             for s in stops
         ),
+    )
+
+
+# ---- parcel labels
+
+
+@dataclass(frozen=True, slots=True)
+class ParcelLabel:
+    """A parcel's label record and the fields the record does not know yet ("route", "window",
+    "weight"), which the label prints as "—" (labels.templates.parcel_label.parcel_label)."""
+
+    data: ParcelLabelData
+    unknown: frozenset[str]
+
+
+_NO_WINDOW = datetime(2000, 1, 1)  # a placeholder for an order without a delivery window; never printed
+
+
+async def _company_prefix_lengths(conn: AsyncConnection, rows: Sequence[Row]) -> dict[str, int]:
+    """How long the GS1 Company Prefix of each SSCC is, read from the block its packing device printed
+    it from, so the label splits the SSCC for people; an SSCC from no known block is printed whole."""
+    devices = sorted({r.packed_by for r in rows})
+    blocks = [
+        SsccBlock(b.id, b.extension_digit, b.company_prefix, b.first_serial, b.last_serial)
+        for b in await conn.execute(select(sscc_blocks).where(sscc_blocks.c.device_id.in_(devices)))
+    ]
+    lengths = {}
+    for r in rows:
+        block = next((b for b in blocks if b.serial_of(r.sscc) is not None), None)
+        if block is not None:
+            lengths[r.sscc] = len(block.company_prefix)
+    return lengths
+
+
+async def _amounts_paid(conn: AsyncConnection, order_ids: Sequence[int]) -> dict[int, int]:
+    rows = await conn.execute(
+        select(payments.c.order_id, func.sum(payments.c.amount).label("paid"))
+        .where(payments.c.order_id.in_(order_ids))
+        .group_by(payments.c.order_id)
+    )
+    return {r.order_id: int(r.paid) for r in rows}
+
+
+async def _parcel_labels(conn: AsyncConnection, rows: Sequence[Row], route_id: int | None = None) -> list[ParcelLabel]:
+    """The label records of some parcels (rows of `parcels`, in print order) in a constant number of queries.
+
+    A parcel is "n of m" among its order's parcels by SSCC. It rides on `route_id` when given (a
+    route's labels), else on the route it was loaded onto, else on its order's newest route, if any.
+    Cash or card on delivery: the courier collects what is left of the order total after payments.
+    """
+    order_ids = sorted({r.order_id for r in rows})
+    heads = {
+        o.id: o
+        for o in await conn.execute(
+            select(orders, customers.c.name.label("customer_name"), customers.c.phone.label("customer_phone"),
+                   customers.c.legal_address.label("customer_address"), warehouses.c.name.label("warehouse_name"),
+                   warehouses.c.address.label("warehouse_address"))  # fmt: skip
+            .join(customers, customers.c.id == orders.c.customer_id)
+            .join(warehouses, warehouses.c.id == orders.c.warehouse_id)
+            .where(orders.c.id.in_(order_ids))
+        )
+    }
+    siblings: dict[int, dict[str, int]] = {o: {} for o in order_ids}  # order -> SSCC -> its place among them
+    for p in await conn.execute(
+        select(parcels.c.order_id, parcels.c.sscc).where(parcels.c.order_id.in_(order_ids)).order_by(parcels.c.sscc)
+    ):
+        siblings[p.order_id][p.sscc] = len(siblings[p.order_id]) + 1
+    stops: dict[tuple[int, int], int] = {}  # (route, order) -> stop number
+    newest: dict[int, int] = {}  # order -> its newest route
+    for s in await conn.execute(
+        select(route_stops.c.route_id, route_stops.c.order_id, route_stops.c.stop_no).where(route_stops.c.order_id.in_(order_ids))
+    ):
+        stops[(s.route_id, s.order_id)] = s.stop_no
+        newest[s.order_id] = max(newest.get(s.order_id, s.route_id), s.route_id)
+    paid = await _amounts_paid(conn, order_ids)
+    prefixes = await _company_prefix_lengths(conn, rows)
+    printed = []
+    for r in rows:
+        order = heads[r.order_id]
+        route = route_id or (r.route_id if (r.route_id, r.order_id) in stops else newest.get(r.order_id))
+        stop = stops.get((route, r.order_id))
+        unknown = set()
+        if stop is None:
+            unknown.add("route")
+        if order.delivery_date is not None and order.window_start is not None and order.window_end is not None:
+            window = (datetime.combine(order.delivery_date, order.window_start), datetime.combine(order.delivery_date, order.window_end))
+        else:
+            window = (_NO_WINDOW, _NO_WINDOW)
+            unknown.add("window")
+        if r.weight_g is None:  # still open: weighed when it is closed
+            unknown.add("weight")
+        due = order.total - paid.get(order.id, 0) if order.payment_kind in COLLECTED_AT_THE_DOOR else 0
+        data = ParcelLabelData(
+            sscc=r.sscc,
+            parcel_id=r.id,
+            sender=Party(order.warehouse_name, order.warehouse_address or ""),
+            recipient=Party(order.customer_name, order.delivery_address or order.customer_address or "", order.customer_phone or ""),
+            window_from=window[0],
+            window_to=window[1],
+            parcel_number=siblings[r.order_id][r.sscc],
+            parcel_count=len(siblings[r.order_id]),
+            weight_g=r.weight_g or 0,
+            order_number=order.number,
+            route=str(route) if stop is not None else "",
+            stop=stop or 0,
+            cod=Money(due, order.currency) if due > 0 else None,
+            company_prefix_length=prefixes.get(r.sscc),
+        )
+        printed.append(ParcelLabel(data, frozenset(unknown)))
+    return printed
+
+
+async def parcel_label(conn: AsyncConnection, key: str, bound_warehouse: int | None) -> ParcelLabel:
+    """The label record of one parcel, found by its SSCC or its id."""
+    row = (await conn.execute(select(parcels).where(or_(parcels.c.sscc == key, parcels.c.id == key)))).first()
+    if row is None or not _visible(bound_warehouse, row.warehouse_id):
+        raise NotFound("parcel", key)
+    (label,) = await _parcel_labels(conn, [row])
+    return label
+
+
+async def pick_list_parcel_labels(conn: AsyncConnection, pick_list_id: int, bound_warehouse: int | None) -> list[ParcelLabel]:
+    """The labels of a wave: every parcel of the pick list's orders, order by order, by SSCC within one."""
+    owner = (await conn.execute(select(pick_lists.c.warehouse_id).where(pick_lists.c.id == pick_list_id))).scalar()
+    if owner is None or not _visible(bound_warehouse, owner):
+        raise NotFound("pick_list", pick_list_id)
+    rows = (
+        await conn.execute(
+            select(parcels)
+            .join(pick_list_orders, pick_list_orders.c.order_id == parcels.c.order_id)
+            .where(pick_list_orders.c.pick_list_id == pick_list_id)
+            .order_by(parcels.c.order_id, parcels.c.sscc)
+        )
+    ).all()
+    if not rows:
+        raise Refused("pick_list_has_no_parcels", f"no order of pick list {pick_list_id} has a parcel yet")
+    return await _parcel_labels(conn, rows)
+
+
+async def route_parcel_labels(conn: AsyncConnection, route_id: int, bound_warehouse: int | None) -> list[ParcelLabel]:
+    """The labels of a route: every parcel of its stops' orders in stop order, by SSCC within a stop
+    (a parcel already loaded onto another route stays off this one)."""
+    owner = (await conn.execute(select(routes.c.warehouse_id).where(routes.c.id == route_id))).scalar()
+    if owner is None or not _visible(bound_warehouse, owner):
+        raise NotFound("route", route_id)
+    rows = (
+        await conn.execute(
+            select(parcels)
+            .join(route_stops, route_stops.c.order_id == parcels.c.order_id)
+            .where(route_stops.c.route_id == route_id, or_(parcels.c.route_id.is_(None), parcels.c.route_id == route_id))
+            .order_by(route_stops.c.stop_no, parcels.c.sscc)
+        )
+    ).all()
+    if not rows:
+        raise Refused("route_has_no_parcels", f"no order on route {route_id} has a parcel yet")
+    return await _parcel_labels(conn, rows, route_id)
+
+
+# ---- packing list
+
+
+async def packing_list(conn: AsyncConnection, order_id: int, bound_warehouse: int | None) -> PackingListData:
+    """The packing list of an order: its parcels by SSCC with what each holds, dated by the (UTC) day
+    its last parcel was closed."""
+    head = await _order_head(conn, order_id, bound_warehouse)
+    rows = (await conn.execute(select(parcels).where(parcels.c.order_id == order_id).order_by(parcels.c.sscc))).all()
+    if not rows:
+        raise Refused("order_has_no_parcels", f"order {head.row.number} has no parcels yet")
+    ids = [r.id for r in rows]
+    codes: dict[tuple[str, int], list[str]] = {}
+    for c in await conn.execute(
+        select(marking_codes.c.parcel_id, marking_codes.c.product_id, marking_codes.c.code)
+        .where(marking_codes.c.parcel_id.in_(ids))
+        .order_by(marking_codes.c.code)
+    ):
+        codes.setdefault((c.parcel_id, c.product_id), []).append(c.code)
+    contents: dict[str, list[ParcelItem]] = {i: [] for i in ids}
+    for i in await conn.execute(
+        select(parcel_items.c.parcel_id, parcel_items.c.product_id, parcel_items.c.quantity, products.c.sku, products.c.name,
+               products.c.unit)  # fmt: skip
+        .join(products, products.c.id == parcel_items.c.product_id)
+        .where(parcel_items.c.parcel_id.in_(ids))
+        .order_by(products.c.sku)
+    ):
+        contents[i.parcel_id].append(
+            ParcelItem(i.sku, i.name, i.quantity, i.unit, tuple(codes.get((i.parcel_id, i.product_id), ())))
+        )
+    return PackingListData(
+        order_number=head.row.number,
+        date=max(r.closed_at or r.opened_at for r in rows).astimezone(UTC).date(),
+        sender=_seller(head.warehouse),
+        recipient=_buyer(head.customer),
+        parcels=tuple(Parcel(r.sscc, tuple(contents[r.id]), r.weight_g, r.id, r.pallet_sscc) for r in rows),
+        delivery_address=head.row.delivery_address or "",
+    )
+
+
+# ---- device enrollment card
+
+# The role printed on the card, as the supervisor pages name it.
+DEVICE_ROLE_NAMES = {
+    "picker": "комплектовщик",
+    "checker": "контролёр",
+    "packer": "упаковщик",
+    "loader": "грузчик",
+    "warehouse": "склад (все операции)",
+    "courier": "курьер",
+}
+
+
+def _no_enrollment() -> NotFound:
+    # Never echo the code: it is a secret until it is used.
+    error = NotFound("enrollment", "")
+    error.message, error.context = "no enrollment has this code", {}
+    return error
+
+
+async def _enrollment_warehouse(conn: AsyncConnection, scope: dict) -> int | None:
+    if "warehouse_id" in scope:
+        return scope["warehouse_id"]
+    if "courier_id" in scope:
+        return (await conn.execute(select(couriers.c.warehouse_id).where(couriers.c.id == scope["courier_id"]))).scalar()
+    return None
+
+
+async def enrollment_card(
+    conn: AsyncConnection,
+    code: str,
+    server_url: str,
+    role: str,
+    bound_warehouse: int | None,
+    *,
+    name: str | None = None,
+    utc_offset_minutes: int = 0,
+) -> EnrollmentCardData:
+    """The card of a live enrollment code: its QR carries what the devices API hands out as `qr_text`
+    (the server URL and the code), and it expires when the code does, in the caller's local time."""
+    normalized = normalize_code(code)
+    row = (await conn.execute(select(SYNC.enrollments).where(SYNC.enrollments.c.code_hash == digest(normalized)))).first()
+    if row is None or not _visible(bound_warehouse, await _enrollment_warehouse(conn, row.scope)):
+        raise _no_enrollment()
+    if row.used_at is not None:
+        raise Refused("enrollment_invalid", "this enrollment code has been used; create a new one")
+    if row.expires_at <= now():
+        raise Refused("enrollment_expired", "this enrollment code has expired; create a new one")
+    if row.role != role:
+        raise Refused("enrollment_role_mismatch", f"this code enrolls a {row.role}, not a {role}", role=row.role)
+    shown = f"{normalized[:5]}-{normalized[5:]}" if len(normalized) == 10 else normalized  # as created
+    role_name = DEVICE_ROLE_NAMES.get(role, role)
+    return EnrollmentCardData(
+        payload=f"{server_url.rstrip('/')}/#enroll={quote(shown)}",
+        code=shown,
+        role=f"{role_name} · {name}" if name else role_name,
+        expires_at=(row.expires_at.astimezone(UTC) + timedelta(minutes=utc_offset_minutes)).replace(tzinfo=None),
     )

@@ -250,19 +250,24 @@ async def test_documents_print_a_hostile_customer_name_as_text(client, printable
 
 
 def endpoints(p: Printable) -> dict[str, tuple[str, dict]]:
-    """Every printing URL with a cheap format, and whether a foreign-warehouse supervisor must get 404."""
+    """Every printing URL with a cheap format, and whether a foreign-warehouse supervisor must get 404
+    (the parcel ones need `a_parcel`)."""
     return {
         f"/api/labels/bins/{p.bin}": ({"format": "zpl"}, True),
         f"/api/labels/products/{p.product}": ({"format": "zpl"}, False),  # products belong to no warehouse
         f"/api/labels/warehouses/{p.world.warehouse}/bins": ({"format": "zpl"}, True),
+        f"/api/labels/parcels/{SSCC}": ({"format": "zpl"}, True),
+        f"/api/labels/routes/{p.route}": ({"format": "zpl"}, True),
         f"/api/documents/orders/{p.order}/pick-list": ({"format": "html"}, True),
+        f"/api/documents/orders/{p.order}/packing-list": ({"format": "html"}, True),
         f"/api/documents/orders/{p.order}/invoice": ({"format": "html"}, True),
         f"/api/documents/orders/{p.order}/waybill": ({"format": "html"}, True),
         f"/api/documents/routes/{p.route}/route-sheet": ({"format": "html"}, True),
     }
 
 
-async def test_printing_needs_a_token_an_office_role_and_the_callers_warehouse(client, printable, tokens) -> None:  # noqa: ANN001
+async def test_printing_needs_a_token_an_office_role_and_the_callers_warehouse(client, db, printable, tokens) -> None:  # noqa: ANN001
+    await a_parcel(db, printable)
     for url, (params, bound) in endpoints(printable).items():
         assert (await client.get(url, params=params)).status_code == 401, url
         refused = await get(client, url, tokens["integration"], **params)
@@ -281,6 +286,10 @@ BAD_PARAMETERS = [
     ("/api/labels/bins/1", {"format": "png", "dpi": 600}),
     ("/api/labels/products/1", {"format": "html"}),
     ("/api/labels/warehouses/1/bins", {"format": "svg"}),  # a sheet is PDF or ZPL
+    ("/api/labels/parcels/p-1", {"size": "A4"}),
+    ("/api/labels/pick-lists/1", {"format": "png"}),
+    ("/api/labels/routes/1", {"format": "zpl", "dpi": 600}),
+    ("/api/documents/orders/1/packing-list", {"lang": "de"}),
     ("/api/documents/orders/1/pick-list", {"format": "zpl"}),
     ("/api/documents/orders/1/invoice", {"lang": "de"}),
     ("/api/documents/routes/1/route-sheet", {"format": "docx"}),
@@ -300,6 +309,10 @@ async def test_unknown_things_answer_404_with_their_kind(client, tokens) -> None
         ("/api/labels/bins/999999", "location_not_found"),
         ("/api/labels/products/999999", "product_not_found"),
         ("/api/labels/warehouses/999999/bins", "warehouse_not_found"),
+        ("/api/labels/parcels/000000000000000000", "parcel_not_found"),
+        ("/api/labels/pick-lists/999999", "pick_list_not_found"),
+        ("/api/labels/routes/999999", "route_not_found"),
+        ("/api/documents/orders/999999/packing-list", "order_not_found"),
         ("/api/documents/orders/999999/invoice", "order_not_found"),
         ("/api/documents/routes/999999/route-sheet", "route_not_found"),
     ):
