@@ -105,6 +105,11 @@ def create_app(settings: Settings, database: Database | None = None) -> Litestar
             WarehouseOpsController,
             printing_router,
             cash_router,
+            # Third-party browser code installed from npm (the camera's barcode decoder), never committed.
+            create_static_files_router(
+                path="/vendor", directories=[PWA_DIR.parent / "node_modules"], name="vendor", include_in_schema=False,
+                opt={"exclude_from_auth": True},
+            ),
             create_static_files_router(
                 path="/", directories=[PWA_DIR], html_mode=True, name="pwa", include_in_schema=False,
                 opt={"exclude_from_auth": True},  # the PWA's shell, service worker and manifest load before enrollment
