@@ -25,11 +25,15 @@ from sync.tables import SyncTables
 _decode_data = msgspec.json.Decoder(dict)
 
 
-def _dedupe(rows: list) -> list[Change]:
-    """Within one page keep only the last change of each entity (every change is a whole state)."""
+def _dedupe(rows: list, raw_data: bool) -> list[Change]:
+    """Within one page keep only the last change of each entity (every change is a whole state).
+
+    With `raw_data` the stored JSON goes out as it is (a JSON answer embeds it without decoding and
+    encoding every entity again)."""
     last: dict[tuple[str, str], int] = {(r.kind, r.entity_id): i for i, r in enumerate(rows)}
+    decode = (lambda text: msgspec.Raw(text.encode())) if raw_data else _decode_data.decode
     return [
-        Change(r.kind, r.entity_id, r.op, _decode_data.decode(r.data) if r.data is not None else None)
+        Change(r.kind, r.entity_id, r.op, decode(r.data) if r.data is not None else None)
         for i, r in enumerate(rows)
         if last[(r.kind, r.entity_id)] == i
     ]
@@ -42,9 +46,18 @@ async def load_device(conn, tables: SyncTables, device_id: str) -> Device:  # no
 
 
 async def pull(
-    db: Database, tables: SyncTables, app: SyncApplication, device_id: str, request: PullRequest, at: datetime
+    db: Database,
+    tables: SyncTables,
+    app: SyncApplication,
+    device_id: str,
+    request: PullRequest,
+    at: datetime,
+    *,
+    raw_data: bool = False,
 ) -> PullResponse:
-    """One page of what changed in the device's scope since its cursor."""
+    """One page of what changed in the device's scope since its cursor.
+
+    `raw_data`: log changes carry their stored JSON as `msgspec.Raw` (for a JSON answer only)."""
     if request.protocol not in SUPPORTED_PROTOCOLS:
         raise UpgradeRequired(f"protocol {request.protocol} is not supported", supported=sorted(SUPPORTED_PROTOCOLS))
     async with db.read() as conn:
@@ -79,7 +92,7 @@ async def pull(
             rows = rows[: request.limit]
             version = rows[-1].version if rows else current.version
             following = cursor.LogCursor(state.epoch, digest, version)
-            response = PullResponse(_dedupe(rows), cursor.encode(following), more, False, device.last_seq)
+            response = PullResponse(_dedupe(rows, raw_data), cursor.encode(following), more, False, device.last_seq)
             pulled_version = version
     await _record_pull(db, tables, device_id, request, pulled_version, at)
     return response

@@ -81,7 +81,10 @@ class SyncController(Controller):
     async def pull(self, db: Database, request: Request) -> Response:
         """Pull the changes after a cursor (a snapshot first, or after a reset)."""
         body = await _decode(request, _pull_json, _pull_msgpack)
-        response = await pulling.pull(db, SYNC, request.app.state.sync, request.user.device_id, body, now())
+        response = await pulling.pull(
+            db, SYNC, request.app.state.sync, request.user.device_id, body, now(),
+            raw_data=not _is_msgpack(request.headers.get("accept")),
+        )  # fmt: skip
         return _respond(request, response)
 
     @get("/events", operation_id="syncEvents")
