@@ -19,6 +19,8 @@ MAX_PULL_LIMIT = 5000
 
 Seq = Annotated[int, msgspec.Meta(ge=1, le=2**62)]
 OpId = Annotated[str, msgspec.Meta(pattern=r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$")]
+# Device clocks are kept as data; they must say their offset ("…Z" or "+03:00").
+AwareTime = Annotated[datetime, msgspec.Meta(tz=True)]
 OpType = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z][A-Za-z0-9_.]{0,63}$")]
 
 
@@ -28,7 +30,7 @@ class OpEnvelope(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     op_id: OpId
     seq: Seq
     type: OpType
-    captured_at: datetime  # the device's clock when the op was recorded
+    captured_at: AwareTime  # the device's clock when the op was recorded
     payload: msgspec.Raw = msgspec.field(default_factory=lambda: msgspec.Raw(b"{}"))
 
 
@@ -40,7 +42,7 @@ class PushRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     app_version: Annotated[str, msgspec.Meta(max_length=64)] | None = None
     # The device's clock when it sent this request: the difference to the server's clock is its
     # skew (an op's captured_at may be hours old after an offline stretch, so it cannot tell).
-    sent_at: datetime | None = None
+    sent_at: AwareTime | None = None
 
 
 class OpResult(msgspec.Struct, frozen=True, omit_defaults=True):

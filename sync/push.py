@@ -20,6 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from sync import changelog
+from sync.bulk import insert_rows
 from sync.database import Database
 from sync.errors import DeviceMismatch, DuplicateSeq, SeqGap, TooManyOps, Unavailable, UpgradeRequired
 from sync.protocol import MAX_OPS_PER_PUSH, SUPPORTED_PROTOCOLS, OpEnvelope, OpResult, PushRequest, PushResponse
@@ -27,6 +28,7 @@ from sync.registry import BlobMissing, Device, Op, Rejected, SyncApplication
 from sync.tables import SyncTables
 
 log = logging.getLogger("tally.sync.push")
+LOG_COLUMNS = ("device_id", "seq", "op_id", "type", "captured_at", "received_at", "status", "code", "message", "payload")
 
 
 def _ordered(ops: Sequence[OpEnvelope]) -> list[OpEnvelope]:
@@ -176,24 +178,14 @@ async def _push(db, tables, app, device_id, request, ops, at, msgpack, crashed) 
                 result = OpResult(envelope.seq, "rejected", op.code, op.message)
             results[envelope.seq] = result
             log_rows.append(
-                {
-                    "device_id": device_id,
-                    "seq": envelope.seq,
-                    "op_id": envelope.op_id,
-                    "type": envelope.type,
-                    "captured_at": envelope.captured_at,
-                    "received_at": at,
-                    "status": result.status,
-                    "code": result.code,
-                    "message": result.message,
-                    "payload": _payload_text(envelope, msgpack),
-                }
-            )
+                (device_id, envelope.seq, envelope.op_id, envelope.type, envelope.captured_at, at, result.status,
+                 result.code, result.message, _payload_text(envelope, msgpack))
+            )  # fmt: skip
 
         await workspace.flush()
         if log_rows:
-            await conn.execute(tables.op_log.insert(), log_rows)
-            last_seq = log_rows[-1]["seq"]
+            await insert_rows(conn, tables.op_log, LOG_COLUMNS, log_rows)
+            last_seq = log_rows[-1][1]
         rejected = [r for r in results.values() if r.status == "rejected" and r.seq > device.last_seq]
         await conn.execute(
             update(tables.devices)

@@ -10,6 +10,9 @@ from server.usecases.devices import WAREHOUSE_ROLES
 from sync.registry import Op, op_type
 
 
+SCAN_COLUMNS = ("device_id", "seq", "code", "location", "context", "captured_at", "recorded_at")
+
+
 class RecordScan(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     code: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
     location: Annotated[str, msgspec.Meta(max_length=64)] | None = None
@@ -19,13 +22,5 @@ class RecordScan(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 @op_type("RecordScan", RecordScan, fact=True, roles=sorted(WAREHOUSE_ROLES))
 def record_scan(workspace, op: Op[RecordScan]) -> None:  # noqa: ANN001
     workspace.scans.append(
-        {
-            "device_id": workspace.device.id,
-            "seq": op.seq,
-            "code": op.payload.code,
-            "location": op.payload.location,
-            "context": op.payload.context,
-            "captured_at": op.captured_at,
-            "recorded_at": workspace.at,
-        }
+        (workspace.device.id, op.seq, op.payload.code, op.payload.location, op.payload.context, op.captured_at, workspace.at)
     )

@@ -14,9 +14,11 @@ from server.syncapp import feeds
 from server.syncapp.checking import Checking
 from server.syncapp.courier import Courier
 from server.syncapp.effects import Effects
+from server.syncapp.scans import SCAN_COLUMNS
 from server.syncapp.loading import Loading
 from server.syncapp.packing import Packing
 from server.syncapp.picking import Picking
+from sync.bulk import insert_rows
 from sync.registry import ChangeRow, Device, Op
 
 # A device clock further off than this is flagged for a supervisor. Ordering never depends on
@@ -32,7 +34,7 @@ class TallyWorkspace:
         self.device = device
         self.at = at
         self.changes: list[ChangeRow] = []
-        self.scans: list[dict[str, Any]] = []
+        self.scans: list[tuple] = []  # rows in SCAN_COLUMNS order
         self.exceptions: list[dict[str, Any]] = []
         self.effects = Effects(conn, device, at)
         self.picking = Picking(self.effects)
@@ -69,7 +71,7 @@ class TallyWorkspace:
 
     async def flush(self) -> None:
         if self.scans:
-            await self.conn.execute(insert(scans), self.scans)
+            await insert_rows(self.conn, scans, SCAN_COLUMNS, self.scans)
         if self.exceptions:
             await self.conn.execute(insert(exceptions), self.exceptions)
         await self.picking.flush()

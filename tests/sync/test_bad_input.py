@@ -151,3 +151,10 @@ class TestBlobs:
         await self._put(client, token_a, self.PNG, "image/png")
         response = await client.get(f"/api/blobs/{hashlib.sha256(self.PNG).hexdigest()}", headers=auth(token_b))
         assert response.status_code == 404
+
+
+async def test_a_device_time_without_an_offset_is_refused(client, db) -> None:  # noqa: ANN001
+    device, token = await a_device(db)
+    naive = scan_op(1) | {"captured_at": "2026-11-27T10:00:00"}
+    problem = await _refused(client, db, "/api/sync/push", 400, "invalid_body", json=push_body(device, [naive]), headers=auth(token))
+    assert "captured_at" in problem["detail"]
