@@ -24,7 +24,7 @@ from sync.bulk import insert_rows
 from sync.database import Database
 from sync.errors import DeviceMismatch, DuplicateSeq, SeqGap, TooManyOps, Unavailable, UpgradeRequired
 from sync.protocol import MAX_OPS_PER_PUSH, SUPPORTED_PROTOCOLS, OpEnvelope, OpResult, PushRequest, PushResponse
-from sync.registry import BlobMissing, Device, Op, Rejected, SyncApplication
+from sync.registry import Device, Op, Rejected, SyncApplication
 from sync.tables import SyncTables
 
 log = logging.getLogger("tally.sync.push")

@@ -28,14 +28,6 @@ class Rejected(Exception):
         self.message = message or code
 
 
-class BlobMissing(Exception):
-    """An op references blobs the server does not hold yet: a transient result, not a rejection."""
-
-    def __init__(self, hashes: Sequence[str]) -> None:
-        super().__init__("blob_missing")
-        self.hashes = list(hashes)
-
-
 @dataclass(frozen=True, slots=True)
 class Device:
     """An enrolled device as the engine sees it."""

@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.db.order_store import load_orders_many
 from server.db.tables import bin_stock, exceptions, order_events, orders, product_stock, reservations, stock_moves, warehouse_tasks
-from server.domain.events import OrderEvent
 from server.domain.lifecycle import OrderStatus
 from server.domain.orders import Order, advance_order
 from server.domain.refusals import Refused

@@ -5,7 +5,6 @@ import os
 from pathlib import Path
 
 import pytest
-from PIL import Image
 from pypdf import PdfReader
 
 from labels.errors import GS1Error

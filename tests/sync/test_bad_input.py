@@ -7,7 +7,7 @@ import hashlib
 import pytest
 from sqlalchemy import func, select
 
-from server.db.tables import SYNC, scans
+from server.db.tables import scans
 from server.usecases.devices import revoke_device
 from sync.database import Database
 from tests.conftest import count_rows
