@@ -22,6 +22,7 @@ from server.api.catalog import LocationController, ProductController, WarehouseC
 from server.api.customers import CustomerController
 from server.api.errors import EXCEPTION_HANDLERS
 from server.api.health import health
+from server.api.intake import IntakeController
 from server.api.labels import printing_router
 from server.api.orders import OrderController
 from server.api.picking import PickListController
@@ -95,6 +96,7 @@ def create_app(settings: Settings, database: Database | None = None) -> Litestar
             ProductController,
             CustomerController,
             OrderController,
+            IntakeController,
             StockController,
             DeviceController,
             SyncController,

@@ -98,6 +98,34 @@ def cmd_token_create(settings: Settings, args: argparse.Namespace) -> None:
     print(asyncio.run(run()))
 
 
+def cmd_import_orders(settings: Settings, args: argparse.Namespace) -> None:
+    from server.intake.commands import import_orders
+    from sync.database import Database
+
+    async def run() -> int:
+        db = Database(settings.database_url)
+        try:
+            return await import_orders(db, Path(args.file), args.customer, args.source, args.external_id)
+        finally:
+            await db.dispose()
+
+    raise SystemExit(asyncio.run(run()))
+
+
+def cmd_intake_process(settings: Settings, args: argparse.Namespace) -> None:
+    from server.intake.commands import process_queue
+    from sync.database import Database
+
+    async def run() -> int:
+        db = Database(settings.database_url)
+        try:
+            return await process_queue(db, args.limit)
+        finally:
+            await db.dispose()
+
+    raise SystemExit(asyncio.run(run()))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tally", description="Tally: order-to-cash for warehouses and couriers")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -132,6 +160,19 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--name", default="")
     create.add_argument("--warehouse-id", type=int, default=None, help="bind the token to one warehouse")
     create.set_defaults(func=cmd_token_create)
+
+    imports = commands.add_parser("import", help="import files").add_subparsers(dest="import_command", required=True)
+    import_orders = imports.add_parser("orders", help="an order file (CSV or XLSX) becomes one order, lines for review, or nothing")
+    import_orders.add_argument("file")
+    import_orders.add_argument("--customer", type=int, default=None, help="customer id (else the file's customer column)")
+    import_orders.add_argument("--source", default="spreadsheet", help="the intake source (default: spreadsheet)")
+    import_orders.add_argument("--external-id", default=None, help="the sender's id for the file (default: its digest)")
+    import_orders.set_defaults(func=cmd_import_orders)
+
+    intake = commands.add_parser("intake", help="the order intake queue").add_subparsers(dest="intake_command", required=True)
+    process = intake.add_parser("process", help="process payloads left received or failed (after a crash or a fix)")
+    process.add_argument("--limit", type=int, default=1000)
+    process.set_defaults(func=cmd_intake_process)
     return parser
 
 

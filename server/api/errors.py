@@ -30,6 +30,10 @@ CONFLICTS = frozenset(
         "stock_negative",
         "enrollment_invalid",
         "enrollment_expired",
+        "external_id_reused",
+        "intake_done",
+        "handover_closed",
+        "parcel_already_returned",
     }
 )
 

@@ -101,7 +101,7 @@ async def test_the_office_scans_a_refused_parcel_back_in(client, db, tmp_path, t
     assert answer.json() == {"sscc": stop.ssccs[1], "order_id": stop.order_id, "order_status": "closed", "parcel_status": "returned",
                              "units": {str(drill): 1}, "exception": None}  # fmt: skip
     again = await client.post(f"/api/parcels/{stop.ssccs[1]}/return", headers=auth(tokens["supervisor"]))
-    assert (again.status_code, again.json()["code"]) == (422, "parcel_already_returned")
+    assert (again.status_code, again.json()["code"]) == (409, "parcel_already_returned")
     unknown = await client.post("/api/parcels/000000000000000000/return", headers=auth(tokens["supervisor"]))
     assert unknown.status_code == 404
 
