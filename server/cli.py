@@ -98,6 +98,42 @@ def cmd_token_create(settings: Settings, args: argparse.Namespace) -> None:
     print(asyncio.run(run()))
 
 
+def _read_password(prompt: str = "password: ") -> str:
+    """The password from a pipe (first line of stdin) or typed twice at a prompt; never from argv."""
+    import getpass
+    import sys
+
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass(prompt)
+    if getpass.getpass("again: ") != first:
+        raise SystemExit("the passwords differ")
+    return first
+
+
+def cmd_user_create(settings: Settings, args: argparse.Namespace) -> None:
+    from server.domain.refusals import Refused
+    from server.usecases.users import create_user
+    from sync.database import Database
+
+    password = _read_password()
+
+    async def run() -> int:
+        db = Database(settings.database_url)
+        try:
+            return await create_user(
+                db, args.username, password, args.role, args.warehouse_id or [], display_name=args.display_name, locale=args.locale
+            )
+        finally:
+            await db.dispose()
+
+    try:
+        user_id = asyncio.run(run())
+    except Refused as refusal:
+        raise SystemExit(f"refused: {refusal.code}: {refusal.message}") from refusal
+    print(f"user {user_id} {args.username} ({args.role}) created; sign in at /web/login")
+
+
 def cmd_import_orders(settings: Settings, args: argparse.Namespace) -> None:
     from server.intake.commands import import_orders
     from sync.database import Database
@@ -160,6 +196,15 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--name", default="")
     create.add_argument("--warehouse-id", type=int, default=None, help="bind the token to one warehouse")
     create.set_defaults(func=cmd_token_create)
+
+    user = commands.add_parser("user", help="people who sign in to the supervisor pages").add_subparsers(dest="user_command", required=True)
+    create_user = user.add_parser("create", help="create a user; the password is read from stdin or a prompt")
+    create_user.add_argument("--username", required=True)
+    create_user.add_argument("--role", required=True, choices=["admin", "office", "supervisor"])
+    create_user.add_argument("--warehouse-id", type=int, action="append", help="a warehouse the user sees (repeat; supervisors need one)")
+    create_user.add_argument("--display-name", default="")
+    create_user.add_argument("--locale", default="ru", choices=["ru", "en"])
+    create_user.set_defaults(func=cmd_user_create)
 
     imports = commands.add_parser("import", help="import files").add_subparsers(dest="import_command", required=True)
     import_orders = imports.add_parser("orders", help="an order file (CSV or XLSX) becomes one order, lines for review, or nothing")

@@ -114,8 +114,23 @@ async def load_demo(settings: Settings, *, seed: int = 42, orders: int = 500, pr
         rng = random.Random(seed)
         today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
         await _load(db, rng, today, n_orders=orders, n_products=products)
+        await _load_users(db)
     finally:
         await db.dispose()
+
+
+# Sign-in accounts for the supervisor pages (/web). Demo passwords only: change them for real use.
+DEMO_USERS = (("admin", "admin", "admin", None), ("supervisor", "supervisor", "supervisor", "MSK-1"))
+
+
+async def _load_users(db: Database) -> None:
+    from server.usecases.users import create_user
+
+    async with db.read() as conn:
+        codes = {r.code: r.id for r in await conn.execute(select(t.warehouses.c.id, t.warehouses.c.code))}
+    for username, password, role, warehouse in DEMO_USERS:
+        await create_user(db, username, password, role, [codes[warehouse]] if warehouse else [], min_password=1)
+        print(f"demo: supervisor pages user {username} / {password} ({role}{', ' + warehouse if warehouse else ''})")
 
 
 async def _load(db: Database, rng: random.Random, today: datetime, *, n_orders: int, n_products: int) -> None:
@@ -183,7 +198,19 @@ async def _load(db: Database, rng: random.Random, today: datetime, *, n_orders: 
     print(f"  stock rows {len(bin_rows)}", file=sys.stderr)
 
     customer_ids = await _load_customers(db, rng, at)
+    await _advance_sequences(db)
     await _load_orders(db, rng, today, warehouse_ids, bins, bin_rows, on_hand, customer_ids, n_orders, n_products)
+
+
+async def _advance_sequences(db: Database) -> None:
+    """Products and customers are inserted with explicit ids; move PostgreSQL's id sequences past them."""
+    if db.is_sqlite:
+        return
+    from sqlalchemy import text
+
+    async with db.write() as conn:
+        for table in ("products", "customers"):
+            await conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"))
 
 
 async def _load_customers(db: Database, rng: random.Random, at: datetime) -> list[int]:

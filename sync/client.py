@@ -237,7 +237,10 @@ class SyncClient:
                 payload = next((p for s, _i, _t, _a, p, _b in ops if s == result.seq), None)
                 op_type = next((t for s, _i, t, _a, _p, _b in ops if s == result.seq), "")
                 self.db.execute("INSERT OR REPLACE INTO rejected VALUES (?, ?, ?, ?, ?)", (result.seq, op_type, result.code, result.message, payload))
-        self._acknowledge(response.last_seq, remove=True)
+        # Only the ops this push carried are done with: one beyond them that the server already
+        # holds (an earlier answer was lost) must still be sent, to learn its result.
+        self._acknowledge(min(response.last_seq, ops[-1][0]), remove=True)
+        self._set_meta("last_seq", str(max(response.last_seq, self.last_seq)))
         self.db.execute("COMMIT")
         waiting = [r for r in response.results if r.status == "retry"]
         if waiting:

@@ -13,7 +13,7 @@ from server.usecases.devices import DEVICE_TOKEN_PREFIX, DevicePrincipal, authen
 from server.usecases.tokens import Principal, Role, authenticate
 
 # Everything needs a token except the PWA's static files, health, and the API documentation.
-PUBLIC_PATHS = ["^/$", "^/pwa", "^/health$", "^/schema", "^/favicon"]
+PUBLIC_PATHS = ["^/$", "^/pwa", "^/health$", "^/schema", "^/favicon", "^/web(/|$)"]  # /web: the pages' own session guard
 
 
 class DeviceRevoked(NotAuthorizedException):

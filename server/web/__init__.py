@@ -1,0 +1,1 @@
+"""Supervisor pages: server-rendered HTML under /web (Russian and English), signed in with a password."""
