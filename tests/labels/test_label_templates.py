@@ -151,7 +151,6 @@ def test_pdf_sheet_keeps_cyrillic_text_extractable():
 
 
 def test_pdf_sheet_barcodes_decode_when_rasterized():
-    pytest.importorskip("pypdfium2")
     import pypdfium2
 
     pdf = pypdfium2.PdfDocument(render_labels_pdf([a_label("parcel_100x150")]))
