@@ -40,7 +40,6 @@ import json
 import os
 import platform
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -64,7 +63,7 @@ from server.reads.orders import list_orders
 from server.usecases.orders import create_order, order_number
 from sync.database import Database
 
-TALLY = str(Path(sys.executable).parent / "tally")
+from bench_server import TALLY, Server  # noqa: E402  (scripts/ is on sys.path when run as a script)
 DEFAULT_PG = os.environ.get("TALLY_TEST_POSTGRES_URL", "postgresql://127.0.0.1:5432/test")
 # Orders younger than two weeks are spread over the whole lifecycle as in the demo (server/demo.py); older ones
 # have reached an end, as in a real archive.
@@ -167,53 +166,6 @@ async def bulk_load(db: Database, n_orders: int, seed: int = 7) -> None:
             await conn.execute(text("SELECT setval(pg_get_serial_sequence('orders', 'id'), :v)"), {"v": last})
         if not db.is_sqlite:  # what autovacuum would do soon after a bulk load; SQLite runs without statistics
             await conn.execute(text("ANALYZE"))
-
-
-class Server:
-    """`tally serve` as a subprocess on a free 127.0.0.1 port; its output goes to a log file."""
-
-    def __init__(self, url: str, logdir: Path) -> None:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.log_path = logdir / f"serve-{self.port}.log"
-        self.log_file = self.log_path.open("w")
-        self.proc = subprocess.Popen([TALLY, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-                                     env={**os.environ, "DATABASE_URL": url}, stdout=self.log_file,
-                                     stderr=subprocess.STDOUT)  # fmt: skip
-
-    async def ready(self, timeout_s: float = 30) -> None:
-        deadline = time.monotonic() + timeout_s
-        async with httpx.AsyncClient(base_url=self.base) as client:
-            while time.monotonic() < deadline:
-                if self.proc.poll() is not None:
-                    break
-                try:
-                    if (await client.get("/health")).status_code == 200:
-                        return
-                except httpx.TransportError:
-                    pass
-                await asyncio.sleep(0.2)
-        raise RuntimeError(f"the server did not start:\n{self.log_path.read_text()}")
-
-    def cpu_s(self) -> float:
-        """CPU seconds (user + system) the server process has used so far (Linux /proc)."""
-        try:
-            fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            return float("nan")
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log_file.close()
 
 
 # --- measurements --------------------------------------------------------------------------------------------

@@ -64,7 +64,6 @@ import json
 import os
 import platform
 import random
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -95,7 +94,7 @@ from sync.pull import pull as sync_pull
 from sync.push import push as sync_push
 from sync.registry import Device
 
-TALLY = str(Path(sys.executable).parent / "tally")
+from bench_server import TALLY, Server  # noqa: E402  (scripts/ is on sys.path when run as a script)
 DEFAULT_PG = os.environ.get("TALLY_TEST_POSTGRES_URL", "postgresql://127.0.0.1:5432/test")
 MSGPACK = "application/msgpack"
 # uvicorn closes a keep-alive connection idle for 5 s; a client reusing it at that moment gets a ReadError.
@@ -148,53 +147,6 @@ def tally(url: str, *args: str) -> str:
 def sqlite_text(value: datetime) -> str:
     """A UTC datetime as SQLAlchemy's SQLite DateTime stores it (naive, microseconds)."""
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-
-
-class Server:
-    """`tally serve` as a subprocess on a free 127.0.0.1 port; its output goes to a log file."""
-
-    def __init__(self, url: str, logdir: Path, name: str) -> None:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.log_path = logdir / f"serve-{name}-{self.port}.log"
-        self.log_file = self.log_path.open("w")
-        self.proc = subprocess.Popen([TALLY, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-                                     env={**os.environ, "DATABASE_URL": url}, stdout=self.log_file,
-                                     stderr=subprocess.STDOUT)  # fmt: skip
-
-    async def ready(self, timeout_s: float = 30) -> None:
-        deadline = time.monotonic() + timeout_s
-        async with httpx.AsyncClient(base_url=self.base) as client:
-            while time.monotonic() < deadline:
-                if self.proc.poll() is not None:
-                    break
-                try:
-                    if (await client.get("/health")).status_code == 200:
-                        return
-                except httpx.TransportError:
-                    pass
-                await asyncio.sleep(0.2)
-        raise RuntimeError(f"the server did not start:\n{self.log_path.read_text()}")
-
-    def cpu_s(self) -> float:
-        """CPU seconds (user + system) the server process has used so far (Linux /proc)."""
-        try:
-            fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            return float("nan")
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log_file.close()
 
 
 @dataclass

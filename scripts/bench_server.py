@@ -1,0 +1,62 @@
+"""`tally serve` as a subprocess for the benchmarks: a free 127.0.0.1 port, a log file, its CPU time."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+TALLY = str(Path(sys.executable).parent / "tally")
+
+
+class Server:
+    """`tally serve` as a subprocess on a free 127.0.0.1 port; its output goes to a log file."""
+
+    def __init__(self, url: str, logdir: Path, name: str = "") -> None:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log_path = logdir / f"serve-{name + '-' if name else ''}{self.port}.log"
+        self.log_file = self.log_path.open("w")
+        self.proc = subprocess.Popen([TALLY, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+                                     env={**os.environ, "DATABASE_URL": url}, stdout=self.log_file,
+                                     stderr=subprocess.STDOUT)  # fmt: skip
+
+    async def ready(self, timeout_s: float = 30) -> None:
+        deadline = time.monotonic() + timeout_s
+        async with httpx.AsyncClient(base_url=self.base) as client:
+            while time.monotonic() < deadline:
+                if self.proc.poll() is not None:
+                    break
+                try:
+                    if (await client.get("/health")).status_code == 200:
+                        return
+                except httpx.TransportError:
+                    pass
+                await asyncio.sleep(0.2)
+        raise RuntimeError(f"the server did not start:\n{self.log_path.read_text()}")
+
+    def cpu_s(self) -> float:
+        """CPU seconds (user + system) the server process has used so far (Linux /proc)."""
+        try:
+            fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return float("nan")
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log_file.close()
