@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 
 from server.clock import now
 from server.db.dialect import upsert
@@ -147,6 +147,17 @@ async def _levels_for_update(conn, warehouse_id: int, product_ids: Sequence[int]
     return {row.product_id: row.on_hand - row.reserved for row in await conn.execute(query)}
 
 
+async def _shift_reserved(conn, warehouse_id: int, deltas: list[tuple[int, int]]) -> None:  # noqa: ANN001
+    """Add signed quantities to products' reserved stock: one statement for all of an order's products."""
+    if deltas:
+        await conn.execute(
+            update(product_stock)
+            .where(product_stock.c.warehouse_id == warehouse_id, product_stock.c.product_id == bindparam("pid"))
+            .values(reserved=product_stock.c.reserved + bindparam("delta")),
+            [{"pid": pid, "delta": delta} for pid, delta in deltas],
+        )
+
+
 async def confirm_order(db: Database, actor: Actor, order_id: int) -> None:
     """Confirm a draft and reserve its stock, or refuse with the short lines."""
     at = now()
@@ -155,12 +166,7 @@ async def confirm_order(db: Database, actor: Actor, order_id: int) -> None:
         wanted = order.quantities()
         available = await _levels_for_update(conn, order.warehouse_id, sorted(wanted))
         confirmed, reserved, events = domain.confirm_order(order, available, at)
-        for item in reserved:
-            await conn.execute(
-                update(product_stock)
-                .where(product_stock.c.warehouse_id == order.warehouse_id, product_stock.c.product_id == item.product_id)
-                .values(reserved=product_stock.c.reserved + item.quantity)
-            )
+        await _shift_reserved(conn, order.warehouse_id, [(item.product_id, item.quantity) for item in reserved])
         await conn.execute(
             insert(reservations),
             [
@@ -191,12 +197,7 @@ async def cancel_order(db: Database, actor: Actor, order_id: int, reason: str, n
                 .order_by(reservations.c.product_id)
             )
         ).all()
-        for row in held:
-            await conn.execute(
-                update(product_stock)
-                .where(product_stock.c.warehouse_id == order.warehouse_id, product_stock.c.product_id == row.product_id)
-                .values(reserved=product_stock.c.reserved - row.quantity)
-            )
+        await _shift_reserved(conn, order.warehouse_id, [(row.product_id, -row.quantity) for row in held])
         await conn.execute(delete(reservations).where(reservations.c.order_id == order_id))
         released = [{"product_id": row.product_id, "quantity": row.quantity} for row in held]
         events = [replace(event, data=event.data | {"released": released}) for event in events]
