@@ -16,6 +16,8 @@ from typing import Any, Generic, Literal, Protocol, TypeVar
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from sync.bulk import Statement
+
 P = TypeVar("P")
 
 
@@ -69,7 +71,10 @@ class Workspace(Protocol):
 
     async def load(self, ops: Sequence[Op[Any]]) -> None: ...
 
-    async def flush(self) -> None: ...
+    async def flush(self) -> Sequence[Statement] | None:
+        """Write the batch's effects. May return plain-row bulk statements (`sync.bulk.insert`) with no
+        reader in this transaction: the engine sends them with the op log in one hand-off."""
+        ...
 
     def blobs_needed(self, op: Op[Any]) -> Sequence[str]: ...
 

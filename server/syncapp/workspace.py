@@ -18,7 +18,8 @@ from server.syncapp.scans import SCAN_COLUMNS
 from server.syncapp.loading import Loading
 from server.syncapp.packing import Packing
 from server.syncapp.picking import Picking
-from sync.bulk import insert_rows
+from sync import bulk
+from sync.bulk import Statement
 from sync.registry import ChangeRow, Device, Op
 
 # A device clock further off than this is flagged for a supervisor. Ordering never depends on
@@ -69,9 +70,8 @@ class TallyWorkspace:
     def blobs_needed(self, op: Op[Any]) -> Sequence[str]:
         return getattr(op.payload, "blobs", ())
 
-    async def flush(self) -> None:
-        if self.scans:
-            await insert_rows(self.conn, scans, SCAN_COLUMNS, self.scans)
+    async def flush(self) -> list[Statement]:
+        """Write the batch's effects; the raw scans go back to the engine to send with the op log."""
         if self.exceptions:
             await self.conn.execute(insert(exceptions), self.exceptions)
         await self.picking.flush()
@@ -86,3 +86,4 @@ class TallyWorkspace:
         self.changes += await self.courier.changes()
         if self.effects.changed_orders:
             self.changes += await feeds.check_task_changes(self.conn, self.effects.changed_orders)
+        return [bulk.insert(self.conn.dialect.name, scans, SCAN_COLUMNS, self.scans)] if self.scans else []
