@@ -20,6 +20,7 @@ from sqlalchemy import insert, select, update
 from server.clock import now
 from server.db.tables import SYNC, couriers, warehouses
 from server.domain.refusals import NotFound, Refused
+from sync import bulk
 from sync.database import Database
 
 DEVICE_TOKEN_PREFIX = "tld_"
@@ -154,16 +155,16 @@ def first_block_size() -> int:
 
 async def authenticate_device(db: Database, token: str) -> DevicePrincipal | str | None:
     """The device behind a token; the string "revoked" for a revoked one; None if unknown."""
-    d = SYNC.devices.c
+    # Every sync request starts here: straight to the driver, one hand-off on SQLite (sync/bulk.py).
+    sql = f'SELECT id, role, scope, name, revoked_at IS NOT NULL FROM "{SYNC.devices.name}" WHERE token_hash = ?'
     async with db.engine.connect() as conn:
-        row = (
-            await conn.execute(select(d.id, d.role, d.scope, d.name, d.revoked_at).where(d.token_hash == digest(token)))
-        ).first()
-    if row is None:
+        rows = await bulk.fetch(conn, sql, (digest(token),))
+    if not rows:
         return None
-    if row.revoked_at is not None:
+    device_id, role, scope, name, revoked = rows[0]
+    if revoked:
         return "revoked"
-    return DevicePrincipal(row.id, row.role, row.scope, row.name)
+    return DevicePrincipal(device_id, role, bulk.json_value(scope), name)
 
 
 async def revoke_device(db: Database, device_id: str, *, bound_warehouse: int | None = None) -> None:

@@ -20,7 +20,7 @@ def change(entity: str) -> ChangeRow:
 async def _pull(db: Database, after: int) -> list[tuple[int, str]]:
     async with db.read() as conn:
         rows = await changelog.read_after(conn, SYNC, ["catalog"], after, 100)
-    return [(r.version, r.entity_id) for r in rows]
+    return [(r[0], r[2]) for r in rows]  # (version, kind, entity_id, op, data)
 
 
 async def test_a_writer_that_commits_late_is_pulled_after_the_one_that_committed_first(db: Database) -> None:

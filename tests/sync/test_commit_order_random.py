@@ -100,11 +100,11 @@ async def _puller(url: str, run: _Run, page: int) -> _Seen:
                 rows = await changelog.read_after(conn, SYNC, [SCOPE], cursor, page)
             if rows:
                 seen.pages += 1
-                if rows[0].version != cursor + 1 or [r.version for r in rows] != list(range(cursor + 1, cursor + 1 + len(rows))):
-                    seen.holes.append((cursor, rows[0].version))
-                seen.versions += [r.version for r in rows]
-                seen.entities += [r.entity_id for r in rows]
-                cursor = rows[-1].version
+                if rows[0][0] != cursor + 1 or [r[0] for r in rows] != list(range(cursor + 1, cursor + 1 + len(rows))):
+                    seen.holes.append((cursor, rows[0][0]))
+                seen.versions += [r[0] for r in rows]
+                seen.entities += [r[2] for r in rows]
+                cursor = rows[-1][0]
             elif finished:
                 return seen
             else:
