@@ -15,11 +15,13 @@ statements as ONE hand-off. On PostgreSQL asyncpg is natively async: one round t
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+import sqlite3
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
 import msgspec
+from sqlalchemy.exc import DBAPIError
 
 from sqlalchemy import Boolean, DateTime, Table
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -100,15 +102,12 @@ async def run(conn: AsyncConnection, statements: Sequence[Statement]) -> None:
         for sql, rows in statements:
             await conn.exec_driver_sql(sql, rows)
         return
-    driver = (await conn.get_raw_connection()).driver_connection  # the aiosqlite connection
 
     def execute_all(raw) -> None:  # noqa: ANN001 — runs in aiosqlite's thread, on the sqlite3 connection
         for sql, rows in statements:
             raw.executemany(sql, rows).close()
 
-    # aiosqlite has no public call for "run this function in the connection's thread";
-    # `_execute` is what its own methods use (aiosqlite is pinned; a test counts the hand-offs).
-    await driver._execute(execute_all, driver._conn)
+    await _in_thread(conn, execute_all, statements[0][0])
 
 
 @lru_cache(maxsize=256)
@@ -126,8 +125,19 @@ async def fetch(conn: AsyncConnection, sql: str, params: tuple) -> list[tuple]:
     sql = driver_sql(conn.dialect.name, sql)
     if conn.dialect.name != "sqlite":
         return [tuple(row) for row in await conn.exec_driver_sql(sql, params)]
-    driver = (await conn.get_raw_connection()).driver_connection
-    return await driver._execute(_fetch_all, driver._conn, sql, params)
+    return await _in_thread(conn, lambda raw: _fetch_all(raw, sql, params), sql)
+
+
+async def _in_thread(conn: AsyncConnection, work: Callable[[sqlite3.Connection], Any], sql: str) -> Any:
+    """Run `work` on the sqlite3 connection in aiosqlite's thread: one hand-off. Driver errors come
+    back as SQLAlchemy's (IntegrityError, OperationalError…), as if Core had run the statement."""
+    driver = (await conn.get_raw_connection()).driver_connection  # the aiosqlite connection
+    try:
+        # aiosqlite has no public call for "run this function in the connection's thread";
+        # `_execute` is what its own methods use (aiosqlite is pinned; a test counts the hand-offs).
+        return await driver._execute(work, driver._conn)
+    except sqlite3.Error as error:
+        raise DBAPIError.instance(sql, None, error, sqlite3.Error) from error
 
 
 def json_value(value: Any) -> Any:

@@ -16,6 +16,7 @@ from contextlib import asynccontextmanager
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.util import await_only as await_
 
@@ -51,7 +52,10 @@ def _install_sqlite_pragmas(engine: AsyncEngine, synchronous: str) -> None:
         # Straight to the driver: one hand-off to aiosqlite's thread instead of the adapter's
         # three (cursor, execute, close); see sync/bulk.py.
         driver = conn.connection.driver_connection
-        await_(driver._execute(_begin, driver._conn, mode))
+        try:
+            await_(driver._execute(_begin, driver._conn, mode))
+        except sqlite3.Error as error:  # e.g. "database is locked" after the busy timeout: retryable
+            raise DBAPIError.instance(f"BEGIN {mode}", None, error, sqlite3.Error) from error
 
 
 def _begin(raw: sqlite3.Connection, mode: str) -> None:

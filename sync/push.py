@@ -95,16 +95,29 @@ async def push(
         raise TooManyOps(f"at most {MAX_OPS_PER_PUSH} ops per push")
     ops = _ordered(request.ops)
     crashed: set[int] = set()
+    first_only = False
     try:
         while True:
             try:
-                return await _push(db, tables, app, device_id, request, ops, at, msgpack, crashed)
+                return await _push(db, tables, app, device_id, request, ops, at, msgpack, crashed, first_only)
             except _HandlerCrashed as crash:
                 # No op may block a device for ever, not even one that trips a bug: everything was
                 # rolled back; run the batch again with that op rejected (its payload stays in the
                 # op log, so it can be replayed once the bug is fixed).
                 log.exception("op handler failed on seq %s of device %s", crash.seq, device_id, exc_info=crash.__cause__)
                 crashed.add(crash.seq)
+            except _BatchFailed as failure:
+                # The database refused the batch's writes (a constraint its effects broke: a bug)
+                # and no op is to blame by name. Apply the first new op alone and answer for it;
+                # the device sends the rest again. If that op alone fails, it is the one: reject it.
+                if failure.first_seq is None:
+                    raise failure.__cause__ from None
+                if not failure.first_only:
+                    first_only = True
+                else:
+                    log.error("the database refused seq %s of device %s", failure.first_seq, device_id, exc_info=failure.__cause__)
+                    crashed.add(failure.first_seq)
+                    first_only = False
     except (OperationalError, DBAPIError) as error:
         if isinstance(error, DBAPIError) and not error.connection_invalidated and not _transient(error):
             raise
@@ -116,7 +129,26 @@ def _transient(error: DBAPIError) -> bool:
     return any(word in text for word in ("locked", "busy", "deadlock", "serializ", "connection", "timeout"))
 
 
-async def _push(db, tables, app, device_id, request, ops, at, msgpack, crashed) -> PushResponse:  # noqa: ANN001
+class _BatchFailed(Exception):
+    """The database refused a batch for a reason a retry will not cure (not busy, not disconnected)."""
+
+    def __init__(self, first_seq: int | None, first_only: bool) -> None:
+        super().__init__(first_seq)
+        self.first_seq = first_seq  # the batch's first new op, None if it had none
+        self.first_only = first_only  # the batch held only that op
+
+
+async def _push(db, tables, app, device_id, request, ops, at, msgpack, crashed, first_only) -> PushResponse:  # noqa: ANN001
+    attempt: dict[str, int] = {}
+    try:
+        return await _push_once(db, tables, app, device_id, request, ops, at, msgpack, crashed, first_only, attempt)
+    except DBAPIError as error:
+        if error.connection_invalidated or _transient(error):
+            raise
+        raise _BatchFailed(attempt.get("first_new"), first_only) from error
+
+
+async def _push_once(db, tables, app, device_id, request, ops, at, msgpack, crashed, first_only, attempt) -> PushResponse:  # noqa: ANN001
     log = tables.op_log.c
     async with db.write() as conn:
         name, role, scope, last_seq = await _lock_device(conn, tables, device_id)
@@ -126,6 +158,10 @@ async def _push(db, tables, app, device_id, request, ops, at, msgpack, crashed) 
         new = [op for op in ops if op.seq > last_seq]
         if new and (new[0].seq != last_seq + 1 or new[-1].seq - new[0].seq != len(new) - 1):
             raise SeqGap(f"expected seq {last_seq + 1}", expected_seq=last_seq + 1)
+        if new:
+            attempt["first_new"] = new[0].seq
+            if first_only:
+                new = new[:1]
 
         results: dict[int, OpResult] = {}
         if old:

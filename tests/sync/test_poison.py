@@ -29,6 +29,17 @@ def boom(_workspace: Any, _op: Op[Boom]) -> None:
     raise ZeroDivisionError("a bug in a handler")
 
 
+class BadRow(msgspec.Struct, frozen=True):
+    pass
+
+
+@op_type("BadRow", BadRow, fact=True, roles=["picker"])
+def bad_row(workspace: Any, op: Op[BadRow]) -> None:
+    # A bug the handler cannot see: a scan row without its code breaks a NOT NULL constraint
+    # only when the batch is written.
+    workspace.scans.append((workspace.device.id, op.seq, None, None, "", op.captured_at, workspace.at))
+
+
 def _envelope(seq: int, type_: str, payload: dict) -> OpEnvelope:
     return OpEnvelope(f"00000000-0000-4000-8000-{seq:012d}", seq, type_, AT, msgspec.Raw(msgspec.json.encode(payload)))
 
@@ -47,6 +58,26 @@ async def test_an_op_that_crashes_its_handler_is_rejected_and_the_rest_of_the_ba
         assert (await conn.execute(select(scans.c.code).order_by(scans.c.seq))).scalars().all() == ["A", "C"]
         kept = (await conn.execute(select(SYNC.op_log.c.type, SYNC.op_log.c.status).where(SYNC.op_log.c.seq == 2))).one()
     assert tuple(kept) == ("Boom", "rejected")  # kept in the op log for a replay once fixed
+
+
+async def test_an_op_whose_writes_the_database_refuses_is_isolated_and_rejected(db: Database) -> None:
+    app = TallySync()
+    app.ops["BadRow"] = bad_row
+    device, _token = await a_device(db)
+    ops = [_envelope(1, "RecordScan", {"code": "A"}), _envelope(2, "BadRow", {}), _envelope(3, "RecordScan", {"code": "C"})]
+    answers = []
+    for _ in range(4):  # the device sends what is not yet answered, as a client does
+        pending = [op for op in ops if op.seq > max([r.seq for a in answers for r in a.results], default=0)]
+        if not pending:
+            break
+        answers.append(await pushing.push(db, SYNC, app, device, PushRequest(1, device, pending), AT))
+    results = {r.seq: (r.status, r.code) for a in answers for r in a.results}
+    assert results == {1: ("applied", None), 2: ("rejected", "internal_error"), 3: ("applied", None)}
+    assert len(answers) <= 2  # the first answer covers the op before the bad one; the second the rest
+    async with db.read() as conn:
+        assert (await conn.execute(select(scans.c.code).order_by(scans.c.seq))).scalars().all() == ["A", "C"]
+        logged = (await conn.execute(select(SYNC.op_log.c.seq, SYNC.op_log.c.status).order_by(SYNC.op_log.c.seq))).all()
+    assert [tuple(r) for r in logged] == [(1, "applied"), (2, "rejected"), (3, "applied")]
 
 
 async def test_a_messagepack_push_applies_and_logs_its_payloads_as_json(client, db) -> None:  # noqa: ANN001
