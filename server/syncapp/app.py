@@ -69,7 +69,8 @@ class TallySync:
 
     async def _page(self, conn: AsyncConnection, device: Device, kind: str, after: int, limit: int) -> list[dict]:
         if kind == "product":
-            rows = (await conn.execute(select(products).where(products.c.id > after).order_by(products.c.id).limit(limit))).all()
+            query = select(*feeds.PRODUCT_COLUMNS).where(products.c.id > after).order_by(products.c.id).limit(limit)
+            rows = (await conn.execute(query)).all()
             return await feeds.product_docs(conn, rows)
         if kind == "location":
             rows = await conn.execute(
