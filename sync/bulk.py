@@ -31,6 +31,7 @@ from sqlalchemy.types import TypeDecorator
 Statement = tuple[str, list[tuple]]
 
 
+@lru_cache(maxsize=4096)  # a batch's server time, and each op's device time (in the op log and its effects)
 def _sqlite_datetime(value: datetime) -> str:
     """SQLAlchemy's own SQLite DATETIME text ("YYYY-MM-DD HH:MM:SS.ffffff", UTC), so rows read back
     exactly as Core writes them; isoformat is about three times faster than strftime."""
