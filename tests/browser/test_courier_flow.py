@@ -61,6 +61,15 @@ def sign(page: Page) -> None:
     page.mouse.up()
 
 
+def shoot_russian(page: Page, name: str) -> None:
+    """The same screen in Russian (the language switch re-renders it), then back to English."""
+    page.click("#lang")
+    page.wait_for_function("document.documentElement.lang === 'ru'")
+    shoot_narrow(page, name)
+    page.click("#lang")
+    page.wait_for_function("document.documentElement.lang === 'en'")
+
+
 def rub(minor: int) -> str:
     return f"{minor // 100}.{minor % 100:02d}"
 
@@ -198,8 +207,10 @@ def test_courier_hands_over_the_cash_taken_and_the_server_keeps_the_difference(
     page.click("#deliver-submit")
     screen(page, "routes")
 
+    shoot_russian(page, "courier-01-routes-ru")
     page.click("#go-handover")
     screen(page, "handover")
+    shoot_russian(page, "courier-08-handover-ru")
     expect(page.locator("#handover-expected")).to_have_attribute("data-minor", str(stop.total))
     short = stop.total - 5_000  # 50 ₽ short
     page.fill("#handover-counted", rub(short))
@@ -237,8 +248,11 @@ def test_a_partial_delivery_refuses_the_unscanned_parcel_and_takes_only_what_is_
     screen(page, "stop")
     scan(page, stop.ssccs[0])  # only the first parcel is handed over
     expect(page.locator("#door-parcels li.is-scanned")).to_have_count(1)
+    shoot_russian(page, "courier-02-stop-ru")
+    expect(page.locator("#door-parcels li.is-scanned")).to_have_count(1)  # the visit's scans survive a re-render
     page.click("#stop-partial")
     screen(page, "deliver")
+    shoot_russian(page, "courier-10-partial-ru")
     expect(page.locator(f"#refuse-{stop.ssccs[1]}")).to_be_checked()  # what was not scanned is what was refused
     expect(page.locator(f"#refuse-{stop.ssccs[0]}")).not_to_be_checked()
     due = kept_qty * kept_price
