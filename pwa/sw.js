@@ -7,7 +7,7 @@
 // the SHELL list; a test fails when they are stale. A new BUILD installs as a waiting update.
 
 const VERSION = '0.1.0';
-const BUILD = 'b29d37d354cb';
+const BUILD = '5ed3d4eaeaf8';
 const SHELL_CACHE = `tally-shell-${VERSION}-${BUILD}`;
 const VENDOR_CACHE = 'tally-vendor'; // npm-installed code loaded on demand (the camera decoder)
 
@@ -21,6 +21,7 @@ const SHELL = [
   '/',
   '/js/api.js',
   '/js/app.js',
+  '/js/blob-gc.js',
   '/js/camera.js',
   '/js/cash.js',
   '/js/courier-ops.js',

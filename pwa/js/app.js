@@ -21,6 +21,7 @@ import * as scanScreen from './screens/scan.js';
 import * as stopScreen from './screens/stop.js';
 import * as syncScreen from './screens/sync-status.js';
 import './courier-ops.js'; // the courier's op types join OP_TYPES (rebase of pending deliveries)
+import { pruneBlobs } from './blob-gc.js';
 import * as deliverScreen from './screens/deliver.js';
 import * as handoverScreen from './screens/handover.js';
 
@@ -127,6 +128,7 @@ function startSync() {
   if (ctx.sync) return;
   ctx.sync = new SyncEngine(ctx.device);
   ctx.sync.addEventListener('change', renderStatus);
+  ctx.sync.addEventListener('pulled', () => pruneBlobs().catch((error) => console.warn('tally: blob clean-up failed', error)));
   ctx.sync.start();
   renderStatus();
 }

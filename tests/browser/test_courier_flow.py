@@ -180,6 +180,8 @@ def test_courier_delivers_and_fails_stops_offline_and_the_server_keeps_the_same_
     images = [base64.b64decode(b) for b in re.findall(r'src="data:image/png;base64,([^"]+)"', proof)]
     assert signature in images, proof[:3000]
     assert "Анна Иванова" in proof
+    # The phone lets go of the signature once the server holds it and no unsent op needs it.
+    poll(page, "tally.count('blobs')", 0)
 
     # The server's own route doc now says what the phone showed.
     poll(page, "import('/js/replica.js').then((r) => r.getEntity('route', %d)).then((x) => x.stops.map((s) => s.outcome))"
