@@ -121,6 +121,13 @@ def test_courier_delivers_and_fails_stops_offline_and_the_server_keeps_the_same_
     screen(page, "routes")
     expect(page.locator(f"li.stop[data-stop='{first.stop_no}']")).to_have_attribute("data-state", "delivered")
     expect(page.locator("#cash-on-hand")).to_have_attribute("data-amounts", f'{{"RUB":{first.total}}}')
+    # Back to the form (the phone's back button): the stop is done, it cannot be delivered twice.
+    page.go_back()
+    screen(page, "deliver")
+    expect(page.locator("#stop-done")).to_be_visible()
+    expect(page.locator("#deliver-form")).to_have_count(0)
+    page.click("#nav-routes")
+    screen(page, "routes")
 
     # Stop 2: nobody home.
     page.click(f"li.stop[data-stop='{second.stop_no}'] a.stop-main")
