@@ -7,14 +7,17 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
+import json
 import re
 
 import httpx
+from PIL import Image
 from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.browser.conftest import TallyServer
 from tests.browser.courier_day import a_courier_day
-from tests.browser.handheld import GS, enroll, outbox, poll, scan, shoot, wait_for_service_worker, wait_until_sent
+from tests.browser.handheld import enroll, outbox, poll, scan, shoot, wait_for_service_worker, wait_until_sent
 
 # The bytes of a blob the phone keeps, read straight from its IndexedDB (db.js's `blobs` store).
 DEVICE_BLOB = """(sha) => new Promise((resolve, reject) => {
@@ -68,6 +71,13 @@ def shoot_russian(page: Page, name: str) -> None:
     shoot_narrow(page, name)
     page.click("#lang")
     page.wait_for_function("document.documentElement.lang === 'en'")
+
+
+def a_jpeg() -> bytes:
+    """A small photo as a phone camera would hand the file input."""
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (40, 120, 200)).save(out, "JPEG")
+    return out.getvalue()
 
 
 def rub(minor: int) -> str:
@@ -211,6 +221,8 @@ def test_courier_hands_over_the_cash_taken_and_the_server_keeps_the_difference(
     screen(page, "deliver")
     page.fill("#deliver-name", "Пётр Петров")
     sign(page)
+    photo = a_jpeg()
+    page.set_input_files("#deliver-photo", files=[{"name": "door.jpg", "mimeType": "image/jpeg", "buffer": photo}])
     page.fill("#cash-tendered", rub(stop.total))
     expect(page.locator("#cash-change")).to_have_attribute("data-change", "0")
     page.click("#deliver-submit")
@@ -231,6 +243,8 @@ def test_courier_hands_over_the_cash_taken_and_the_server_keeps_the_difference(
     expect(page.locator("#handover-expected")).to_have_attribute("data-minor", "0")
     shoot_narrow(page, "courier-09-handover-done")
     handover = outbox(page)[-1]
+    delivery = outbox(page)[0]["payload"]
+    assert delivery["photos"] == [hashlib.sha256(photo).hexdigest()]
     assert handover["type"] == "HandOverCash"
     assert handover["payload"] == {**handover["payload"], "courier_id": day.courier_id, "counted": short, "currency": "RUB",
                                    "cashier": "Кассир Смирнова"}  # fmt: skip
@@ -242,6 +256,10 @@ def test_courier_hands_over_the_cash_taken_and_the_server_keeps_the_difference(
     assert tally_server.query("SELECT count(*) FROM payments WHERE order_id = ? AND handover_id = ?", stop.order_id,
                               handover["payload"]["handover_id"]) == [(1,)]  # fmt: skip
     assert tally_server.query("SELECT count(*) FROM op_log WHERE device_id = ? AND status = 'applied'", device["device_id"]) == [(3,)]
+    # The photo taken at the door reached the server byte for byte.
+    (photos,), = tally_server.query("SELECT photos FROM deliveries WHERE id = ?", delivery["delivery_id"])
+    assert json.loads(photos) == delivery["photos"]
+    assert tally_server.query("SELECT data FROM blobs WHERE sha256 = ?", delivery["photos"][0]) == [(photo,)]
 
 
 def test_a_partial_delivery_refuses_the_unscanned_parcel_and_takes_only_what_is_kept(
