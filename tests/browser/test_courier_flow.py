@@ -32,6 +32,14 @@ DEVICE_BLOB = """(sha) => new Promise((resolve, reject) => {
 })"""
 
 
+# Controls on the screen smaller than a thumb (48 px). A checkbox counts by its label, which is the target.
+SMALL_TARGETS = """() => [...document.querySelectorAll('#screen :is(a, button, input, select, textarea, canvas)')]
+  .map((el) => (el.type === 'checkbox' ? el.closest('label') : el))
+  .filter((el) => el.offsetParent !== null)
+  .map((el) => [el.id || el.textContent.trim().slice(0, 20), el.getBoundingClientRect().height])
+  .filter(([, height]) => height < 48)"""
+
+
 def screen(page: Page, name: str) -> None:
     page.wait_for_function(f"document.body.dataset.screen === '{name}'")
 
@@ -44,6 +52,7 @@ def shoot_narrow(page: Page, name: str) -> None:
     shoot(page, name, [(360, 640), (390, 844)])
     page.set_viewport_size({"width": 360, "height": 640})
     assert page.evaluate("document.documentElement.scrollWidth") <= 360, f"{name} is wider than 360 px"
+    assert page.evaluate(SMALL_TARGETS) == [], f"{name}: touch targets under 48 px"
     page.set_viewport_size({"width": 390, "height": 844})
 
 
