@@ -44,11 +44,15 @@ def screen(page: Page, name: str) -> None:
     page.wait_for_function(f"document.body.dataset.screen === '{name}'")
 
 
-def shoot_narrow(page: Page, name: str) -> None:
-    """Screenshots at both phone sizes; at 360 px nothing may stick out sideways."""
+def shoot_narrow(page: Page, name: str, *, at: str | None = None) -> None:
+    """Screenshots at both phone sizes (scrolled to the top, or to `at`); at 360 px nothing may
+    stick out sideways."""
     if "refused" not in name:
         page.wait_for_selector("#verdict", state="hidden")  # the short green flash is gone
-    page.evaluate("window.scrollTo(0, 0)")
+    if at:
+        page.locator(at).evaluate("(el) => el.scrollIntoView({ block: 'center' })")
+    else:
+        page.evaluate("window.scrollTo(0, 0)")
     shoot(page, name, [(360, 640), (390, 844)])
     page.set_viewport_size({"width": 360, "height": 640})
     assert page.evaluate("document.documentElement.scrollWidth") <= 360, f"{name} is wider than 360 px"
@@ -124,7 +128,7 @@ def test_courier_delivers_and_fails_stops_offline_and_the_server_keeps_the_same_
     expect(page.locator("#door-parcels li.is-scanned")).to_have_count(2)
     expect(page.locator("#door-count")).to_contain_text("Scanned 2 of 2")
     page.wait_for_selector("#verdict", state="hidden")
-    shoot_narrow(page, "courier-04-door-scanned")
+    shoot_narrow(page, "courier-04-door-scanned", at="#door-parcels")
 
     # Delivered: the recipient's name, a drawn signature, cash with change.
     page.click("#stop-delivered")

@@ -11,7 +11,7 @@ import { formatMoney, getLang, t } from '../i18n.js';
 import { SignaturePad } from '../signature.js';
 import { storeBlob } from '../sync.js';
 import { facts, fill, h, verdict } from '../ui.js';
-import { findStop } from './stop.js';
+import { contentsText, findStop } from './stop.js';
 
 const PHOTO_TYPES = new Set(['image/jpeg', 'image/png']); // what the server takes as a photo
 const GEO_WAIT_MS = 3000;
@@ -121,11 +121,6 @@ function refusalPart(route, stop, parcelsScanned, onChange) {
   return { el, read, refused };
 }
 
-/** "2 × Bolt, 3 × Nut" for a parcel, from the order's lines. */
-function contentsText(stop, parcel) {
-  const names = new Map((stop.lines || []).map(([productId, , , name]) => [productId, name]));
-  return (parcel.items || []).map(([productId, quantity]) => `${quantity} × ${names.get(productId) || `#${productId}`}`).join(', ');
-}
 
 function deliveredForm(route, stop, parcelsScanned, partial) {
   const pod = stop.pod || { signature: true, photo: false };

@@ -17,6 +17,12 @@ export async function findStop(routeId, stopNo) {
   return stop ? { route, stop } : {};
 }
 
+/** "2 × Bolt, 3 × Nut" for a parcel, from the order's lines. */
+export function contentsText(stop, parcel) {
+  const names = new Map((stop.lines || []).map(([productId, , , name]) => [productId, name]));
+  return (parcel.items || []).map(([productId, quantity]) => `${quantity} × ${names.get(productId) || `#${productId}`}`).join(', ');
+}
+
 function parcelList(routeId, stop) {
   const scanned = new Set(scannedAt(routeId, stop.stop_no));
   const parcels = stop.parcels || [];
@@ -27,6 +33,7 @@ function parcelList(routeId, stop) {
       class: `door-parcel${scanned.has(p.sscc) ? ' is-scanned' : ''}`, dataset: { sscc: p.sscc },
     }, h('span', { class: 'door-mark', 'aria-hidden': 'true' }, scanned.has(p.sscc) ? '✔' : '○'),
     h('span', { class: 'door-sscc' }, p.sscc),
+    h('small', { class: 'muted door-contents' }, contentsText(stop, p)),
     p.aboard ? null : h('small', { class: 'error-text' }, t('stop.notAboard'))))),
   ];
 }
@@ -46,11 +53,11 @@ export async function render(root, ctx, [routeId, stopNo]) {
       h('p', { class: 'address' }, stop.address || ''),
       facts([
         [t('stop.order'), stop.number],
-        [t('stop.window'), windowText(stop.window)],
+        stop.window ? [t('stop.window'), windowText(stop.window)] : null,
         [t('stop.due'), dueText(stop)],
         stop.notes ? [t('stop.notes'), stop.notes] : null,
       ])),
-    h('div', { class: 'actions' },
+    h('div', { class: 'actions side-by-side' },
       stop.phone ? h('a', { class: 'big button primary', id: 'stop-call', href: telLink(stop.phone) }, `✆ ${t('stop.call')}`) : null,
       stop.address ? h('a', { class: 'big button', id: 'stop-navigate', href: navLink(stop.address), target: '_blank', rel: 'noopener' }, `➤ ${t('stop.navigate')}`) : null),
   );
