@@ -283,6 +283,8 @@ def test_a_partial_delivery_refuses_the_unscanned_parcel_and_takes_only_what_is_
     (kept_pid, kept_qty, kept_price), (refused_pid, refused_qty, _) = stop.lines
     device = enroll(page, tally_server, "courier", "Courier partial phone", courier_id=day.courier_id)
     wait_for_service_worker(page)
+    context.grant_permissions(["geolocation"], origin=tally_server.url)
+    context.set_geolocation({"latitude": 55.755826, "longitude": 37.6173, "accuracy": 12})  # where the door is
     context.set_offline(True)
     page.goto(f"{tally_server.url}/#/stop/{day.route_id}/{stop.stop_no}")
     screen(page, "stop")
@@ -309,6 +311,7 @@ def test_a_partial_delivery_refuses_the_unscanned_parcel_and_takes_only_what_is_
     expect(page.locator(f"li.stop[data-stop='{stop.stop_no}']")).to_have_attribute("data-state", "partial")
     delivery, payment = (op["payload"] for op in outbox(page))
     assert delivery["outcome"] == "partial" and delivery["parcels"] == [stop.ssccs[0]]
+    assert (delivery["lat_e6"], delivery["lon_e6"], delivery["accuracy_m"]) == (55_755_826, 37_617_300, 12)  # integer microdegrees
     assert delivery["refused"] == [{"product_id": refused_pid, "quantity": refused_qty, "reason": "damaged"}]
     assert payment["amount"] == due and payment["tendered"] == due and payment["change_given"] == 0
 

@@ -121,7 +121,6 @@ function refusalPart(route, stop, parcelsScanned, onChange) {
   return { el, read, refused };
 }
 
-
 function deliveredForm(route, stop, parcelsScanned, partial) {
   const pod = stop.pod || { signature: true, photo: false };
   // A partial delivery owes what is left once the refused goods come off the invoice.
