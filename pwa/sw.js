@@ -7,7 +7,7 @@
 // the SHELL list; a test fails when they are stale. A new BUILD installs as a waiting update.
 
 const VERSION = '0.1.0';
-const BUILD = 'd8df02738d76';
+const BUILD = 'ca9b3adf8fbf';
 const SHELL_CACHE = `tally-shell-${VERSION}-${BUILD}`;
 const VENDOR_CACHE = 'tally-vendor'; // npm-installed code loaded on demand (the camera decoder)
 
@@ -21,19 +21,26 @@ const SHELL = [
   '/',
   '/js/api.js',
   '/js/app.js',
+  '/js/blob-gc.js',
   '/js/camera.js',
+  '/js/cash.js',
+  '/js/courier-ops.js',
   '/js/db.js',
   '/js/device.js',
+  '/js/door.js',
   '/js/feedback.js',
   '/js/gs1.js',
   '/js/hints.js',
   '/js/i18n.js',
   '/js/install.js',
   '/js/ops.js',
+  '/js/refusal.js',
   '/js/replica.js',
   '/js/router.js',
   '/js/scanner.js',
+  '/js/screens/deliver.js',
   '/js/screens/enroll.js',
+  '/js/screens/handover.js',
   '/js/screens/home.js',
   '/js/screens/lookup.js',
   '/js/screens/parts.js',
@@ -41,6 +48,7 @@ const SHELL = [
   '/js/screens/scan.js',
   '/js/screens/stop.js',
   '/js/screens/sync-status.js',
+  '/js/signature.js',
   '/js/sync.js',
   '/js/ui.js',
   '/js/update.js',

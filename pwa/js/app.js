@@ -20,6 +20,10 @@ import * as routesScreen from './screens/routes.js';
 import * as scanScreen from './screens/scan.js';
 import * as stopScreen from './screens/stop.js';
 import * as syncScreen from './screens/sync-status.js';
+import './courier-ops.js'; // the courier's op types join OP_TYPES (rebase of pending deliveries)
+import { pruneBlobs } from './blob-gc.js';
+import * as deliverScreen from './screens/deliver.js';
+import * as handoverScreen from './screens/handover.js';
 
 const isWarehouse = (device) => WAREHOUSE_ROLES.has(device?.role);
 const isCourier = (device) => device?.role === 'courier';
@@ -33,6 +37,8 @@ const SCREENS = {
   routes: { module: routesScreen, allowed: isCourier },
   stop: { module: stopScreen, allowed: isCourier },
   sync: { module: syncScreen, allowed: Boolean },
+  deliver: { module: deliverScreen, allowed: isCourier },
+  handover: { module: handoverScreen, allowed: isCourier },
 };
 
 const ctx = {
@@ -122,6 +128,7 @@ function startSync() {
   if (ctx.sync) return;
   ctx.sync = new SyncEngine(ctx.device);
   ctx.sync.addEventListener('change', renderStatus);
+  ctx.sync.addEventListener('pulled', () => pruneBlobs().catch((error) => console.warn('tally: blob clean-up failed', error)));
   ctx.sync.start();
   renderStatus();
 }

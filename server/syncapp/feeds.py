@@ -378,19 +378,27 @@ async def routes_to_load(conn: AsyncConnection, order_ids: Sequence[int]) -> lis
 
 async def stop_parcels(conn: AsyncConnection, route_ids: Sequence[int]) -> dict[tuple[int, int], list[dict[str, Any]]]:
     """(route id, order id) -> the stop's parcels as a courier needs them at the door: SSCC, status,
-    and whether it is on this route's vehicle. For `route_docs` to add to each stop."""
-    from server.db.tables import parcels
+    whether it is on this route's vehicle, and its contents ([product id, quantity]: a parcel the
+    customer refuses is that many units refused). For `route_docs` to add to each stop."""
+    from server.db.tables import parcel_items, parcels
 
     found: dict[tuple[int, int], list[dict[str, Any]]] = {}
     if route_ids:
-        for p in await conn.execute(
-            select(route_stops.c.route_id, parcels.c.order_id, parcels.c.sscc, parcels.c.status, parcels.c.route_id.label("on_route"))
+        rows = (await conn.execute(
+            select(route_stops.c.route_id, parcels.c.id, parcels.c.order_id, parcels.c.sscc, parcels.c.status,
+                   parcels.c.route_id.label("on_route"))
             .join(parcels, parcels.c.order_id == route_stops.c.order_id)
             .where(route_stops.c.route_id.in_(list(route_ids)))
             .order_by(route_stops.c.route_id, parcels.c.order_id, parcels.c.sscc)
-        ):  # fmt: skip
+        )).all()  # fmt: skip
+        items: dict[str, list[list[int]]] = {p.id: [] for p in rows}
+        if items:
+            for i in await conn.execute(select(parcel_items).where(parcel_items.c.parcel_id.in_(list(items)))
+                                        .order_by(parcel_items.c.parcel_id, parcel_items.c.product_id)):  # fmt: skip
+                items[i.parcel_id].append([i.product_id, i.quantity])
+        for p in rows:
             found.setdefault((p.route_id, p.order_id), []).append(
-                {"sscc": p.sscc, "status": p.status, "aboard": p.status == "loaded" and p.on_route == p.route_id}
+                {"sscc": p.sscc, "status": p.status, "aboard": p.status == "loaded" and p.on_route == p.route_id, "items": items[p.id]}
             )
     return found
 
@@ -402,10 +410,12 @@ COLLECTED_AT_THE_DOOR = ("cash_on_delivery", "card_on_delivery")
 
 async def with_door_details(conn: AsyncConnection, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Add to courier route docs what the phone needs offline at each door: the stop's parcels
-    (`stop_parcels`), the money still due after payments (the invoice's total once issued, which
-    a partial delivery lowers), the proof-of-delivery policy, the outcome recorded so far, and the
-    failure reasons a courier picks from. A constant number of queries for any number of routes."""
-    from server.db.tables import deliveries, failure_reasons, invoices, payments
+    (`stop_parcels`), the order's lines ([product id, quantity, unit price, name], in line order:
+    what a partial delivery refuses is priced from them, as `refused_value` does), the money still
+    due after payments (the invoice's total once issued, which a partial delivery lowers), the
+    proof-of-delivery policy, the outcome recorded so far, and the failure reasons a courier picks
+    from. A constant number of queries for any number of routes."""
+    from server.db.tables import deliveries, failure_reasons, invoices, order_lines, payments
     from server.domain.delivery import PodPolicy
     from sqlalchemy import func
 
@@ -417,7 +427,12 @@ async def with_door_details(conn: AsyncConnection, docs: list[dict[str, Any]]) -
     paid: dict[int, int] = {}
     policy: dict[int, dict[str, bool]] = {}
     outcome: dict[tuple[int, int], str] = {}  # (route, order): a re-delivery starts afresh on its new route
+    lines: dict[int, list[list[Any]]] = {}
     if order_ids:
+        ol = order_lines.c
+        for li in await conn.execute(select(ol.order_id, ol.product_id, ol.quantity, ol.unit_price, ol.name)
+                                     .where(ol.order_id.in_(order_ids)).order_by(ol.order_id, ol.line_no)):  # fmt: skip
+            lines.setdefault(li.order_id, []).append([li.product_id, li.quantity, li.unit_price, li.name])
         for i in await conn.execute(select(invoices.c.order_id, invoices.c.total, invoices.c.status).where(invoices.c.order_id.in_(order_ids))):
             due[i.order_id] = 0 if i.status == "void" else i.total
         for p in await conn.execute(select(payments.c.order_id, func.sum(payments.c.amount)).where(payments.c.order_id.in_(order_ids))
@@ -440,6 +455,7 @@ async def with_door_details(conn: AsyncConnection, docs: list[dict[str, Any]]) -
             stop["paid"] = paid.get(oid, 0)
             stop["amount_due"] = max(owed - stop["paid"], 0)
             stop["parcels"] = parcels_at.get((doc["id"], oid), [])
+            stop["lines"] = lines.get(oid, [])
             stop["pod"] = policy.get(oid, {"signature": True, "photo": False, "code": False})
             stop["outcome"] = outcome.get((doc["id"], oid))
     return docs

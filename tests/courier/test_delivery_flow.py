@@ -43,6 +43,20 @@ async def test_the_route_reaches_the_phone_with_what_is_needed_at_each_door(clie
     assert {r["code"] for r in doc["failure_reasons"]} >= {"absent", "refused", "wrong_address", "no_money"}
 
 
+async def test_each_stop_carries_its_lines_and_parcel_contents_for_a_partial_delivery_offline(client, db, tmp_path) -> None:  # noqa: ANN001
+    world = await a_world(db)
+    route = await a_route(db, world, world.couriers[0], [("cash", [("BOLT", 2), ("NUT", 3)], 2)])
+    (stop,) = world.on(route)
+    phone = await a_phone(db, client, tmp_path, world.couriers[0])
+    await phone.sync()
+    (doc,) = phone.replica()[("route", str(route))]["stops"]
+    assert doc["lines"] == [[pid, qty, price, f"Товар {sku}"] for (pid, qty, price), sku in zip(stop.lines, ["BOLT", "NUT"], strict=True)]
+    # a_route spreads line k into parcel k mod n: one product per parcel here.
+    contents = {p["sscc"]: p["items"] for p in doc["parcels"]}
+    assert sorted(map(tuple, (item for items in contents.values() for item in items))) == sorted((pid, qty) for pid, qty, _ in stop.lines)
+    assert all(len(items) == 1 for items in contents.values())
+
+
 async def test_a_delivery_with_signature_moves_the_order_and_hands_the_parcels_over(client, db, tmp_path) -> None:  # noqa: ANN001
     world = await a_world(db)
     route = await a_route(db, world, world.couriers[0], [("prepaid", [("BOLT", 1)], 2), ("prepaid", [("NUT", 1)], 1)])

@@ -1,6 +1,7 @@
-// The courier's routes from the replica: stops in order with call and navigation links. Door
-// scans, signatures, payments and handover arrive with their server ops.
+// The courier's routes from the replica: stops in order with their state (pending ops rebased on
+// top), call and navigation links; the cash on hand and the way to the end-of-shift handover.
 
+import { cashOnHand } from '../cash.js';
 import { formatMoney, t } from '../i18n.js';
 import { listKind } from '../replica.js';
 import { h } from '../ui.js';
@@ -24,18 +25,26 @@ export function windowText(window) {
   return `${day} ${from.slice(0, 5)}–${to.slice(0, 5)}`;
 }
 
+/** A stop's state for the list and badges: todo, delivered, partial or failed. */
+export function stopState(stop) {
+  return stop.outcome || 'todo';
+}
+
 export function dueText(stop) {
-  return stop.amount_due ? formatMoney(stop.amount_due, stop.currency) : t('stop.prepaid');
+  if (stop.amount_due) return formatMoney(stop.amount_due, stop.currency);
+  return stop.paid ? t('stop.paid', { amount: formatMoney(stop.paid, stop.currency) }) : t('stop.prepaid');
 }
 
 function stopRow(route, stop) {
-  return h('li', { class: 'stop', dataset: { stop: stop.stop_no } },
+  const state = stopState(stop);
+  return h('li', { class: `stop state-${state}`, dataset: { stop: stop.stop_no, state } },
     h('a', { class: 'stop-main', href: `#/stop/${route.id}/${stop.stop_no}` },
       h('span', { class: 'stop-no' }, stop.stop_no),
       h('span', { class: 'stop-text' },
         h('strong', {}, stop.customer),
         h('small', {}, stop.address || ''),
-        h('small', {}, [windowText(stop.window), dueText(stop)].filter(Boolean).join(' · ')))),
+        h('small', {}, [windowText(stop.window), dueText(stop)].filter(Boolean).join(' · ')),
+        h('span', { class: `state-badge state-${state}` }, t(`stop.state.${state}`)))),
     h('span', { class: 'stop-actions' },
       stop.phone ? h('a', { class: 'icon-button', href: telLink(stop.phone), 'aria-label': t('stop.call') }, '✆') : null,
       stop.address ? h('a', { class: 'icon-button', href: navLink(stop.address), target: '_blank', rel: 'noopener', 'aria-label': t('stop.navigate') }, '➤') : null));
@@ -43,7 +52,7 @@ function stopRow(route, stop) {
 
 export async function render(root) {
   const routes = (await listKind('route')).sort((a, b) => a.day.localeCompare(b.day) || a.id - b.id);
-  root.append(h('h1', {}, t('routes.title')));
+  root.append(h('h1', {}, t('routes.title')), await cashCard());
   if (!routes.length) {
     root.append(h('p', { class: 'card muted', id: 'routes-empty' }, t('routes.none')));
     return;
@@ -54,4 +63,13 @@ export async function render(root) {
       h('p', { class: 'muted' }, [route.vehicle ? t('routes.vehicle', { v: route.vehicle }) : null, t(`routes.status.${route.status}`), t('routes.stops', { n: route.stops.length })].filter(Boolean).join(' · ')),
       h('ol', { class: 'stops' }, route.stops.map((stop) => stopRow(route, stop)))));
   }
+}
+
+/** Cash on hand since the last handover, and the way to hand it over. */
+async function cashCard() {
+  const onHand = Object.entries(await cashOnHand());
+  const text = onHand.length ? onHand.map(([currency, minor]) => formatMoney(minor, currency)).join(' + ') : formatMoney(0, 'RUB');
+  return h('div', { class: 'card cash-card', id: 'cash-on-hand', dataset: { amounts: JSON.stringify(Object.fromEntries(onHand)) } },
+    h('span', {}, h('small', { class: 'muted' }, t('cash.onHand')), h('strong', { id: 'cash-on-hand-amount' }, text)),
+    h('a', { class: 'big button', id: 'go-handover', href: '#/handover' }, t('handover.open')));
 }
