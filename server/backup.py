@@ -2,7 +2,7 @@
 
 A restore brings the database back to the moment of the backup, so it also starts a new sync
 epoch: every device's next pull answers `reset` and reloads a snapshot, and devices send again the
-ops the restored server lacks (the reference client and the PWA keep acknowledged ops in a journal
+ops the restored server lacks (the reference client keeps acknowledged ops in a journal
 for that; see docs/reliability.md, "Backup and restore").
 """
 
