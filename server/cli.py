@@ -76,7 +76,10 @@ def cmd_sync_compact(settings: Settings, args: argparse.Namespace) -> None:
 def cmd_backup(settings: Settings, args: argparse.Namespace) -> None:
     from server.backup import backup
 
-    backup(settings.database_url, Path(args.file))
+    try:
+        backup(settings.database_url, Path(args.file))
+    except (OSError, ValueError, RuntimeError) as error:
+        raise SystemExit(f"backup failed: {error}") from error
     print(f"backed up {settings.database_url} to {args.file}")
 
 
