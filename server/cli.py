@@ -73,6 +73,26 @@ def cmd_sync_compact(settings: Settings, args: argparse.Namespace) -> None:
     print(f"purged {asyncio.run(run())} changes older than {args.keep_days} days; older cursors will reset")
 
 
+def cmd_backup(settings: Settings, args: argparse.Namespace) -> None:
+    from server.backup import backup
+
+    try:
+        backup(settings.database_url, Path(args.file))
+    except (OSError, ValueError, RuntimeError) as error:
+        raise SystemExit(f"backup failed: {error}") from error
+    print(f"backed up {settings.database_url} to {args.file}")
+
+
+def cmd_restore(settings: Settings, args: argparse.Namespace) -> None:
+    from server.backup import restore
+
+    try:
+        epoch = restore(settings.database_url, Path(args.file))
+    except (OSError, ValueError, RuntimeError) as error:
+        raise SystemExit(f"restore failed: {error}") from error
+    print(f"restored {args.file} into {settings.database_url}; new sync epoch {epoch}: devices reload and resend")
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
     import uvicorn
 
@@ -184,6 +204,13 @@ def build_parser() -> argparse.ArgumentParser:
     compact = sync.add_parser("compact", help="purge old change-log entries (tombstones included)")
     compact.add_argument("--keep-days", type=float, default=30.0, help="retention (default 30 days)")
     compact.set_defaults(func=cmd_sync_compact)
+
+    backup = commands.add_parser("backup", help="write a consistent copy of the database to FILE (the server may run)")
+    backup.add_argument("file")
+    backup.set_defaults(func=cmd_backup)
+    restore = commands.add_parser("restore", help="replace the database with a backup FILE (stop the server first)")
+    restore.add_argument("file")
+    restore.set_defaults(func=cmd_restore)
 
     serve = commands.add_parser("serve", help="serve the API, the PWA and the pages")
     serve.add_argument("--host", default="127.0.0.1")

@@ -9,7 +9,10 @@ Rules it keeps:
 - pull applies changes in order; `reset` drops the replica first; the cursor is stored in the
   same local transaction as the changes it covers;
 - pending ops are re-applied on top of the replica after each pull (rebase), through an
-  optional local `apply` function the application provides.
+  optional local `apply` function the application provides;
+- an acknowledged op moves to a journal (`sent`) kept for `keep_sent_days`: when a restored server
+  has lost ops it had acknowledged (it answers `seq_gap` expecting a seq the journal holds), they
+  go back into the outbox with their seqs and op ids and are sent again.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import sqlite3
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +40,10 @@ CREATE TABLE IF NOT EXISTS outbox (
     captured_at TEXT NOT NULL, payload TEXT NOT NULL, blobs TEXT NOT NULL DEFAULT '[]'
 );
 CREATE TABLE IF NOT EXISTS replica (kind TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (kind, id));
+CREATE TABLE IF NOT EXISTS sent (
+    seq INTEGER PRIMARY KEY, op_id TEXT NOT NULL, type TEXT NOT NULL,
+    captured_at TEXT NOT NULL, payload TEXT NOT NULL, blobs TEXT NOT NULL, acknowledged_at TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS rejected (seq INTEGER PRIMARY KEY, type TEXT NOT NULL, code TEXT, message TEXT, payload TEXT);
 CREATE TABLE IF NOT EXISTS local_blobs (sha256 TEXT PRIMARY KEY, content_type TEXT NOT NULL, data BLOB NOT NULL);
 """
@@ -124,6 +131,7 @@ class SyncClient:
         *,
         apply_local: Callable[[dict[tuple[str, str], dict], str, dict], None] | None = None,
         app_version: str = "py-client",
+        keep_sent_days: float = 14.0,
     ) -> None:
         self.db = sqlite3.connect(str(path), isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
@@ -133,6 +141,7 @@ class SyncClient:
         self.transport = transport
         self.apply_local = apply_local
         self.app_version = app_version
+        self.keep_sent_days = keep_sent_days
 
     # --- local state -------------------------------------------------------------------------
     def _meta(self, key: str, default: str | None = None) -> str | None:
@@ -200,8 +209,31 @@ class SyncClient:
         rejected, and the device must still learn why — pushing it again answers `duplicate` with
         the original code."""
         if remove:
+            self.db.execute(
+                "INSERT OR REPLACE INTO sent SELECT seq, op_id, type, captured_at, payload, blobs, ? FROM outbox WHERE seq <= ?",
+                (_now(), last_seq),
+            )
             self.db.execute("DELETE FROM outbox WHERE seq <= ?", (last_seq,))
+            cutoff = (datetime.now(UTC) - timedelta(days=self.keep_sent_days)).isoformat()
+            self.db.execute("DELETE FROM sent WHERE acknowledged_at < ?", (cutoff,))
         self._set_meta("last_seq", str(max(last_seq, self.last_seq)))
+
+    def _resend_from(self, expected: int) -> bool:
+        """Put acknowledged ops from seq `expected` on back into the outbox (a restored server lost
+        them); False if the journal does not reach back that far (then nothing changes)."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            if self.db.execute("SELECT 1 FROM sent WHERE seq = ?", (expected,)).fetchone() is None:
+                self.db.execute("ROLLBACK")
+                return False
+            self.db.execute("INSERT OR IGNORE INTO outbox SELECT seq, op_id, type, captured_at, payload, blobs FROM sent WHERE seq >= ?", (expected,))
+            # The replica no longer holds their effects for sure: let the rebase apply them again.
+            self._set_meta("last_seq", str(expected - 1))
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        return True
 
     # --- network -----------------------------------------------------------------------------
     async def push_once(self, batch: int = 500) -> PushResponse | None:
@@ -229,7 +261,13 @@ class SyncClient:
             # Raw JSON cannot sit inside MessagePack: send the decoded payload.
             for op in body["ops"]:
                 op["payload"] = json.loads(bytes(op["payload"]))
-        response = await self.transport.push(body)
+        try:
+            response = await self.transport.push(body)
+        except ProtocolError as error:
+            expected = error.body.get("expected_seq") if error.code == "seq_gap" else None
+            if isinstance(expected, int) and self._resend_from(expected):
+                raise TransientError(f"the server lost ops it had acknowledged (restored?): resending from seq {expected}") from error
+            raise
         self.db.execute("BEGIN IMMEDIATE")
         for result in response.results:
             # A duplicate that carries a code was rejected the first time (its answer was lost).
@@ -269,6 +307,11 @@ class SyncClient:
         except BaseException:
             self.db.execute("ROLLBACK")
             raise
+        # A server's checkpoint only goes back when it was restored from a backup: ops it had
+        # acknowledged since are gone there, and an idle device would never push them again.
+        newest_sent = self.db.execute("SELECT max(seq) FROM sent").fetchone()[0]
+        if newest_sent is not None and response.last_seq < newest_sent:
+            self._resend_from(response.last_seq + 1)
         return response
 
     async def sync(self, *, batch: int = 500, limit: int = 1000, attempts: int = 8, base_delay: float = 0.05) -> None:

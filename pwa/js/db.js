@@ -3,6 +3,7 @@
 // Stores:
 //   meta      out-of-line keys: device, cursor, next_seq, last_seq, last_sync_at, last_error, …
 //   outbox    ops not yet acknowledged, keyed by seq (the push order)
+//   sent      acknowledged ops, kept a while: a server restored from a backup may need them again
 //   replica   the device's scope, keyed by [kind, id]; `codes` (multiEntry) finds products and
 //             bins by barcode offline
 //   rejected  ops the server refused, with its code and message, keyed by seq
@@ -25,6 +26,9 @@ const UPGRADES = [
     replica.createIndex('kind', 'kind');
     db.createObjectStore('rejected', { keyPath: 'seq' });
     db.createObjectStore('blobs', { keyPath: 'sha256' });
+  },
+  (db) => {
+    db.createObjectStore('sent', { keyPath: 'seq' }).createIndex('acknowledged_at', 'acknowledged_at');
   },
 ];
 export const DB_VERSION = UPGRADES.length;
@@ -81,6 +85,7 @@ class Store {
   clear() { return request(this.store.clear()); }
   byIndex(name, query, count) { return request(this.store.index(name).getAll(query, count)); }
   countIndex(name, query) { return request(this.store.index(name).count(query)); }
+  keysByIndex(name, query, count) { return request(this.store.index(name).getAllKeys(query, count)); }
   /** The highest key in the store, or undefined when it is empty. */
   async lastKey() {
     const cursor = await request(this.store.openKeyCursor(null, 'prev'));

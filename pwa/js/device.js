@@ -39,11 +39,12 @@ export async function enroll(code, name) {
     server_url: answer.server_url,
     enrolled_at: new Date().toISOString(),
   };
-  await db.tx(['meta', 'replica', 'outbox'], 'readwrite', async (s) => {
+  await db.tx(['meta', 'replica', 'outbox', 'sent'], 'readwrite', async (s) => {
     // Unsent ops of an earlier enrollment would carry that device's seqs: never drop them
     // silently. (The enrollment screen only shows when no device is stored.)
     if ((await s.outbox.count()) > 0) throw new Error('unsent operations of an earlier enrollment are still on this device');
     await s.replica.clear();
+    await s.sent.clear(); // another device's seqs: never to be sent under this one
     for (const key of ['cursor', 'last_seq', 'last_sync_at', 'last_error']) await s.meta.delete(key);
     await s.meta.put(1, 'next_seq');
     await s.meta.put(device, 'device');

@@ -5,6 +5,9 @@
 // - rejected ops are kept with the server's code and message, and shown;
 // - pull applies a page and stores its cursor in one local transaction; `reset` drops the
 //   replica (never the outbox);
+// - acknowledged ops move to a journal (`sent`) kept for KEEP_SENT_DAYS: when a server restored
+//   from a backup has lost ops it had acknowledged (a push answered `seq_gap`, or a pull whose
+//   `last_seq` is below the newest journalled op), they go back into the outbox and are sent again;
 // - it runs on start-up, on `online`, when the app becomes visible, on a timer, after each new op
 //   and on the server's live hint — not on Background Sync, which Safari and Firefox lack.
 // Network calls always happen between IndexedDB transactions, never inside one.
@@ -21,6 +24,7 @@ const PULL_LIMIT = 1000;
 const TIMER_MS = 30000;
 const BACKOFF_MIN_MS = 1000;
 const BACKOFF_MAX_MS = 60000;
+const KEEP_SENT_DAYS = 14;
 
 function uuid() {
   if (crypto.randomUUID) return crypto.randomUUID();
@@ -31,13 +35,28 @@ function uuid() {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
-/** Drop acknowledged ops and move the write checkpoint (inside the caller's transaction). */
+/** Move acknowledged ops to the journal and the write checkpoint on (inside the caller's transaction). */
 async function acknowledge(s, lastSeq) {
-  if (lastSeq > 0) await s.outbox.delete(IDBKeyRange.upperBound(lastSeq));
+  if (lastSeq > 0) {
+    const now = new Date();
+    for (const op of await s.outbox.getAll(IDBKeyRange.upperBound(lastSeq))) await s.sent.put({ ...op, acknowledged_at: now.toISOString() });
+    await s.outbox.delete(IDBKeyRange.upperBound(lastSeq));
+    const cutoff = new Date(now.getTime() - KEEP_SENT_DAYS * 86400000).toISOString();
+    for (const seq of await s.sent.keysByIndex('acknowledged_at', IDBKeyRange.upperBound(cutoff, true))) await s.sent.delete(seq);
+  }
   const known = (await s.meta.get('last_seq')) ?? 0;
   if (lastSeq > known) await s.meta.put(lastSeq, 'last_seq');
   const next = (await s.meta.get('next_seq')) ?? 1;
   if (next <= lastSeq) await s.meta.put(lastSeq + 1, 'next_seq');
+}
+
+/** Put journalled ops from `seq` on back into the outbox (a restored server lost them), inside the
+ * caller's transaction; false when the journal does not reach back that far (nothing changes). */
+async function resendFrom(s, seq) {
+  if (!(await s.sent.get(seq))) return false;
+  for (const { acknowledged_at: _at, ...op } of await s.sent.getAll(IDBKeyRange.lowerBound(seq))) await s.outbox.put(op);
+  await s.meta.put(seq - 1, 'last_seq'); // the replica no longer holds their effects for sure
+  return true;
 }
 
 /** Append an op to the durable outbox; resolves with the stored op once it is on disk. */
@@ -222,9 +241,18 @@ export class SyncEngine extends EventTarget {
         app_version: APP_VERSION,
         ops: ops.map(({ op_id, seq, type, captured_at, payload }) => ({ op_id, seq, type, captured_at, payload })),
       };
-      const answer = await postJson('/api/sync/push', body, this.device.token);
+      let answer;
+      try {
+        answer = await postJson('/api/sync/push', body, this.device.token);
+      } catch (error) {
+        const expected = error instanceof ProtocolError && error.code === 'seq_gap' ? error.body.expected_seq : undefined;
+        const resent = Number.isInteger(expected)
+          && await db.tx(['outbox', 'sent', 'meta'], 'readwrite', (s) => resendFrom(s, expected), { durability: 'strict' });
+        if (resent) continue; // push again, from the seq the server expects
+        throw error;
+      }
       const bySeq = new Map(ops.map((op) => [op.seq, op]));
-      await db.tx(['outbox', 'rejected', 'meta'], 'readwrite', async (s) => {
+      await db.tx(['outbox', 'sent', 'rejected', 'meta'], 'readwrite', async (s) => {
         for (const result of answer.results) {
           const op = bySeq.get(result.seq);
           // A duplicate carries the code of the original result: a code means it was rejected.
@@ -253,12 +281,16 @@ export class SyncEngine extends EventTarget {
       const cursor = (await db.getMeta('cursor')) ?? null;
       const body = { protocol: PROTOCOL, cursor, limit: PULL_LIMIT, pending: await db.count('outbox'), app_version: APP_VERSION };
       const page = await postJson('/api/sync/pull', body, this.device.token);
-      await db.tx(['replica', 'meta', 'outbox'], 'readwrite', async (s) => {
+      const resent = await db.tx(['replica', 'meta', 'outbox', 'sent'], 'readwrite', async (s) => {
         if (page.reset) await s.replica.clear(); // the outbox stays: pending ops are rebased on top
         await Promise.all(page.changes.map((c) => (c.op === 'put' ? s.replica.put(toRecord(c)) : s.replica.delete([c.kind, String(c.id)]))));
         await s.meta.put(page.cursor, 'cursor');
         await acknowledge(s, page.last_seq);
+        // A checkpoint only goes back after a restore: an idle device learns it here, not by a push.
+        const newest = await s.sent.lastKey();
+        return newest !== undefined && page.last_seq < newest && resendFrom(s, page.last_seq + 1);
       });
+      if (resent) this.again = true; // push them right after this sync
       this.dispatchEvent(new CustomEvent('pulled', { detail: { changes: page.changes.length, reset: page.reset } }));
       if (!page.more) return;
     }

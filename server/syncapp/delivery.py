@@ -28,6 +28,7 @@ from server.domain.lifecycle import OrderStatus
 from server.domain.loading import scanned_sscc
 from server.domain.orders import PaymentKind
 from server.domain.refusals import Refused
+from server.syncapp.device_time import fact_time
 from server.syncapp.effects import Effects
 from server.usecases import returns
 from server.usecases.devices import DeviceRole
@@ -167,7 +168,7 @@ def record_delivery(workspace, op: Op[RecordDelivery]) -> None:  # noqa: ANN001
          "signature_strokes": p.signature_strokes.lower() if p.signature_strokes else None, "photos": [h.lower() for h in p.photos],
          "lat_e6": p.lat_e6, "lon_e6": p.lon_e6, "accuracy_m": p.accuracy_m, "failure_reason": p.failure_reason,
          "refused": [msgspec.structs.asdict(r) for r in p.refused], "parcels": list(p.parcels), "note": p.note,
-         "captured_at": op.captured_at, "recorded_at": workspace.at}  # fmt: skip
+         "captured_at": fact_time(workspace.device, op.captured_at), "recorded_at": workspace.at}  # fmt: skip
     )
     part.seen_deliveries[delivery_id] = order.id
     effects.record(order.id, "delivery_recorded", op, {"delivery_id": delivery_id, "outcome": p.outcome, "route_id": route.id,
@@ -221,7 +222,7 @@ def take_payment(workspace, op: Op[TakePayment]) -> None:  # noqa: ANN001
         {"id": payment_id, "order_id": order.id, "invoice_id": row.id if row else None, "source": "cod", "method": p.method,
          "amount": p.amount, "currency": p.currency, "tendered": p.tendered, "change_given": p.change_given,
          "terminal_ref": p.terminal_ref, "receipt_no": p.receipt_no, "courier_id": workspace.device.scope["courier_id"],
-         "device_id": workspace.device.id, "seq": op.seq, "bank_ref": None, "handover_id": None, "captured_at": op.captured_at,
+         "device_id": workspace.device.id, "seq": op.seq, "bank_ref": None, "handover_id": None, "captured_at": fact_time(workspace.device, op.captured_at),
          "recorded_at": workspace.at}  # fmt: skip
     )
     if p.method == cash_rules.Method.CASH:
@@ -263,10 +264,10 @@ def hand_over_cash(workspace, op: Op[HandOverCash]) -> None:  # noqa: ANN001
         del cash.unclaimed[pid]
     part.seen_handovers[handover_id] = (p.courier_id, p.counted)
     part.new_handovers.append(
-        {"id": handover_id, "courier_id": p.courier_id, "shift_day": op.captured_at.date(), "currency": p.currency,
+        {"id": handover_id, "courier_id": p.courier_id, "shift_day": fact_time(workspace.device, op.captured_at).date(), "currency": p.currency,
          "expected": reconciliation.expected, "counted": p.counted, "difference": reconciliation.difference,
          "device_id": workspace.device.id, "seq": op.seq, "counted_by": p.cashier, "status": "open", "closed_by": None,
-         "close_note": None, "captured_at": op.captured_at, "recorded_at": workspace.at}  # fmt: skip
+         "close_note": None, "captured_at": fact_time(workspace.device, op.captured_at), "recorded_at": workspace.at}  # fmt: skip
     )
     if cash.alerted and not cash_rules.over_limit(cash_rules.cash_on_hand(a for a, _c in cash.unclaimed.values()), cash.limit):
         part.resolved_alerts += cash.alerts

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 import shutil
+import signal
+import time
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Route, expect
 
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, ROOT, TallyServer
@@ -145,3 +150,73 @@ def test_a_reset_reloads_the_replica_and_keeps_the_pending_ops(page: Page, conte
     assert page.evaluate("tally.count('replica')") == replica
     assert page.evaluate("import('/js/replica.js').then((m) => m.lookupCode('STALE-1')).then((r) => r.kind)") is None
     assert page.evaluate("tally.meta('cursor')") != "not-a-cursor"
+
+
+def _kill_browser(profile: Path) -> int:
+    """SIGKILL the Chromium process that holds `profile` (the browser process, not its renderers):
+    no unload handlers, no IndexedDB close; what is on disk is all that is left."""
+    marker = f"--user-data-dir={profile}".encode()
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            argv = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if marker in argv and not any(arg.startswith(b"--type=") for arg in argv):
+            os.kill(int(proc.name), signal.SIGKILL)
+            return int(proc.name)
+    raise AssertionError(f"no browser process holds {profile}")
+
+
+@pytest.mark.parametrize("reached_server", [True, False], ids=["answer-lost", "request-lost"])
+def test_a_browser_killed_with_a_push_in_flight_resends_its_outbox_once(
+    playwright: Playwright, tally_server: TallyServer, tmp_path: Path, reached_server: bool
+) -> None:
+    profile = tmp_path / "profile"
+    context = _persistent(playwright, profile)
+    page = context.pages[0] if context.pages else context.new_page()
+    device = enroll(page, tally_server, "picker", f"Picker-killed-{reached_server}")
+    wait_for_service_worker(page)
+    context.set_offline(True)
+    codes = _scan_three(page, tally_server)
+    before = outbox(page)
+    expected = [(op["seq"], op["op_id"]) for op in before]
+
+    # The push is held in flight: sent on to the server (which commits it) or not, never answered.
+    in_flight: list[int] = []
+
+    def hold(route: Route) -> None:
+        if reached_server:
+            assert route.fetch().status == 200
+        in_flight.append(1)
+
+    context.route("**/api/sync/push", hold)
+    context.set_offline(False)
+    page.evaluate("tally.syncNow()")
+    deadline = time.monotonic() + 30
+    while not in_flight and time.monotonic() < deadline:
+        page.wait_for_timeout(50)
+    assert in_flight, "the push never started"
+    assert _server_ops(tally_server, device["device_id"]) == (expected if reached_server else [])
+    assert page.evaluate("tally.status()")["syncing"] and outbox(page) == before  # still waiting for the answer
+    _kill_browser(profile)
+    with contextlib.suppress(Exception):
+        context.close()
+
+    context = _persistent(playwright, profile)
+    try:
+        page = context.pages[0] if context.pages else context.new_page()
+        context.set_offline(True)
+        response = page.goto(f"{tally_server.url}/")
+        assert response is not None and response.from_service_worker
+        page.wait_for_function("document.body.dataset.ready === 'true'")
+        assert outbox(page) == before  # nothing lost on the device
+
+        context.set_offline(False)
+        wait_until_sent(page)  # the outbox resumes: sent again, answered applied or duplicate
+        assert _server_ops(tally_server, device["device_id"]) == expected  # each op once, with its own op id
+        assert tally_server.query("SELECT code FROM scans WHERE device_id = ? ORDER BY seq", device["device_id"]) == [(c,) for c in codes]
+        assert outbox(page) == [] and page.evaluate("tally.count('rejected')") == 0
+    finally:
+        context.close()
