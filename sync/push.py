@@ -51,7 +51,28 @@ def _decode(app: SyncApplication, device: Device, envelope: OpEnvelope, msgpack:
         payload = (op_type.msgpack_decoder if msgpack else op_type.decoder).decode(envelope.payload)
     except (msgspec.ValidationError, msgspec.DecodeError) as error:
         return Rejected("invalid_payload", str(error))
+    if _has_nul(envelope.payload, msgpack):
+        # PostgreSQL cannot store U+0000 in text; refuse it the same way on every database.
+        return Rejected("invalid_payload", "text may not contain the NUL character (U+0000)")
     return Op(envelope.op_id, envelope.seq, envelope.type, envelope.captured_at, payload)
+
+
+def _has_nul(raw: Any, msgpack: bool) -> bool:
+    data = bytes(raw)
+    if not msgpack and b"\\u0000" not in data:  # JSON can only carry NUL escaped: a cheap first look
+        return False
+    decoded = msgspec.msgpack.decode(data) if msgpack else msgspec.json.decode(data)
+    stack = [decoded]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                return True
+        elif isinstance(value, dict):
+            stack += [*value.keys(), *value.values()]
+        elif isinstance(value, list):
+            stack += value
+    return False
 
 
 def _payload_text(envelope: OpEnvelope, msgpack: bool) -> str:

@@ -106,3 +106,14 @@ async def test_the_messagepack_client_round_trips_ops(client, db, tmp_path) -> N
     assert phone.pending_count() == 0 and phone.rejected() == []
     async with db.read() as conn:
         assert (await conn.execute(select(scans.c.code).order_by(scans.c.seq))).scalars().all() == ["A", "B", "C"]
+
+
+async def test_a_nul_character_in_a_payload_is_refused_alike_on_every_database(db: Database) -> None:
+    """PostgreSQL cannot store U+0000 in text: without this refusal the op failed the batch on every retry."""
+    app = TallySync()
+    device, _token = await a_device(db)
+    request = PushRequest(1, device, [_envelope(1, "RecordScan", {"code": "ab\u0000c"}), _envelope(2, "RecordScan", {"code": "B"})])
+    response = await pushing.push(db, SYNC, app, device, request, AT)
+    assert [(r.seq, r.status, r.code) for r in response.results] == [(1, "rejected", "invalid_payload"), (2, "applied", None)]
+    async with db.read() as conn:
+        assert (await conn.execute(select(scans.c.code))).scalars().all() == ["B"]
