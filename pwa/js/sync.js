@@ -1,7 +1,8 @@
 // The sync client. It keeps sync/client.py's rules (docs/sync-protocol.md):
 // - an op is written durably to the outbox, with the next seq, before anything else happens;
 // - push sends pending ops strictly in seq order, one request at a time, and stops at the first
-//   failure; an op leaves the outbox only when the server's `last_seq` covers it;
+//   failure; an op leaves the outbox only when a push carried it and the server's `last_seq`
+//   covers it (a pull never removes one);
 // - rejected ops are kept with the server's code and message, and shown;
 // - pull applies a page and stores its cursor in one local transaction; `reset` drops the
 //   replica (never the outbox);
@@ -31,9 +32,14 @@ function uuid() {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
-/** Drop acknowledged ops and move the write checkpoint (inside the caller's transaction). */
-async function acknowledge(s, lastSeq) {
-  if (lastSeq > 0) await s.outbox.delete(IDBKeyRange.upperBound(lastSeq));
+/**
+ * Note the server's write checkpoint (inside the caller's transaction). Only a push's answer drops
+ * ops, and only those it carried (`removeUpTo`): an op the server took while an earlier answer was
+ * lost may have been rejected, and the device learns why only by pushing it again (the server
+ * answers `duplicate` with the original code). A pull never drops an op.
+ */
+async function acknowledge(s, lastSeq, removeUpTo = 0) {
+  if (removeUpTo > 0) await s.outbox.delete(IDBKeyRange.upperBound(removeUpTo));
   const known = (await s.meta.get('last_seq')) ?? 0;
   if (lastSeq > known) await s.meta.put(lastSeq, 'last_seq');
   const next = (await s.meta.get('next_seq')) ?? 1;
@@ -168,8 +174,17 @@ export class SyncEngine extends EventTarget {
     this.changed();
     try {
       await withLock(async () => {
-        await this.pushAll();
+        // A push that fails does not stop the pull (sync/client.py): the device still learns
+        // what changed; the push's error is what the run reports.
+        let pushError = null;
+        try {
+          await this.pushAll();
+        } catch (error) {
+          if (!(error instanceof TransientError)) throw error;
+          pushError = error;
+        }
         await this.pullAll();
+        if (pushError) throw pushError;
       });
       this.failures = 0;
       this.retryAfterMs = 0;
@@ -232,7 +247,7 @@ export class SyncEngine extends EventTarget {
             await s.rejected.put({ ...op, code: result.code, message: result.message || '', rejected_at: new Date().toISOString() });
           }
         }
-        await acknowledge(s, answer.last_seq);
+        await acknowledge(s, answer.last_seq, Math.min(answer.last_seq, ops[ops.length - 1].seq));
       }, { durability: 'strict' });
       this.changed();
       const waiting = answer.results.find((r) => r.status === 'retry');
