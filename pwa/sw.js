@@ -7,7 +7,7 @@
 // the SHELL list; a test fails when they are stale. A new BUILD installs as a waiting update.
 
 const VERSION = '0.1.0';
-const BUILD = '821ec8c405f7';
+const BUILD = '5f9ae3499659';
 const SHELL_CACHE = `tally-shell-${VERSION}-${BUILD}`;
 const VENDOR_CACHE = 'tally-vendor'; // npm-installed code loaded on demand (the camera decoder)
 
@@ -30,6 +30,7 @@ const SHELL = [
   '/js/i18n.js',
   '/js/install.js',
   '/js/ops.js',
+  '/js/picking.js',
   '/js/replica.js',
   '/js/router.js',
   '/js/scanner.js',
