@@ -20,6 +20,10 @@ import * as routesScreen from './screens/routes.js';
 import * as scanScreen from './screens/scan.js';
 import * as stopScreen from './screens/stop.js';
 import * as syncScreen from './screens/sync-status.js';
+import * as pickerScreen from './screens/picker.js';
+import * as checkerScreen from './screens/checker.js';
+import * as packerScreen from './screens/packer.js';
+import * as loaderScreen from './screens/loader.js';
 
 const isWarehouse = (device) => WAREHOUSE_ROLES.has(device?.role);
 const isCourier = (device) => device?.role === 'courier';
@@ -33,6 +37,10 @@ const SCREENS = {
   routes: { module: routesScreen, allowed: isCourier },
   stop: { module: stopScreen, allowed: isCourier },
   sync: { module: syncScreen, allowed: Boolean },
+  picker: { module: pickerScreen, allowed: (d) => ['picker', 'warehouse'].includes(d?.role) },
+  checker: { module: checkerScreen, allowed: (d) => ['checker', 'warehouse'].includes(d?.role) },
+  packer: { module: packerScreen, allowed: (d) => ['packer', 'warehouse'].includes(d?.role) },
+  loader: { module: loaderScreen, allowed: (d) => ['loader', 'warehouse'].includes(d?.role) },
 };
 
 const ctx = {

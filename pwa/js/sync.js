@@ -23,7 +23,7 @@ const TIMER_MS = 30000;
 const BACKOFF_MIN_MS = 1000;
 const BACKOFF_MAX_MS = 60000;
 
-function uuid() {
+export function uuid() {
   if (crypto.randomUUID) return crypto.randomUUID();
   const b = crypto.getRandomValues(new Uint8Array(16));
   b[6] = (b[6] & 0x0f) | 0x40; // RFC 9562 version 4
@@ -46,13 +46,16 @@ async function acknowledge(s, lastSeq, removeUpTo = 0) {
   if (next <= lastSeq) await s.meta.put(lastSeq + 1, 'next_seq');
 }
 
-/** Append an op to the durable outbox; resolves with the stored op once it is on disk. */
-export function recordOp(type, payload, { blobs = [], capturedAt = null } = {}) {
+/**
+ * Append an op to the durable outbox; resolves with the stored op once it is on disk. `local` is
+ * what the device worked out when it checked the op (units, product): kept with it, never sent.
+ */
+export function recordOp(type, payload, { blobs = [], capturedAt = null, local = null } = {}) {
   return db.tx(['outbox', 'meta'], 'readwrite', async (s) => {
     const top = (await s.outbox.lastKey()) ?? 0;
     const next = (await s.meta.get('next_seq')) ?? 1;
     const seq = Math.max(top, next - 1) + 1;
-    const op = { seq, op_id: uuid(), type, captured_at: capturedAt || new Date().toISOString(), payload, blobs };
+    const op = { seq, op_id: uuid(), type, captured_at: capturedAt || new Date().toISOString(), payload, blobs, local };
     await s.outbox.add(op);
     await s.meta.put(seq + 1, 'next_seq');
     return op;

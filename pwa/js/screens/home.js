@@ -6,6 +6,10 @@ import { t } from '../i18n.js';
 import { countKind } from '../replica.js';
 import { h } from '../ui.js';
 
+// The warehouse work screens a role may open, as home tiles.
+const WORK_TILES = [['picker', '☑'], ['checker', '✔'], ['packer', '▣'], ['loader', '⛟']];
+const TILE_KEYS = { picker: 'pick', checker: 'check', packer: 'pack', loader: 'load' };
+
 function tile(id, icon, title, hint, href) {
   return h('a', { class: 'tile', id, href }, h('span', { class: 'tile-icon', 'aria-hidden': 'true' }, icon),
     h('span', { class: 'tile-text' }, h('strong', {}, title), h('small', {}, hint)));
@@ -22,7 +26,8 @@ export async function render(root, ctx) {
       warehouse ? tile('tile-scan', '▥', t('home.scan'), t('home.scanHint'), '#/scan') : null,
       warehouse ? tile('tile-lookup', '⌕', t('home.lookup'), t('home.lookupHint'), '#/lookup') : null,
       warehouse ? null : tile('tile-routes', '➜', t('home.routes'), t('home.routesHint'), '#/routes'),
-      tile('tile-sync', '⇅', t('home.sync'), t('home.syncHint'), '#/sync')),
+      tile('tile-sync', '⇅', t('home.sync'), t('home.syncHint'), '#/sync'),
+      ...WORK_TILES.filter(([screen]) => ctx.allowed(screen)).map(([screen, icon]) => tile(`tile-${screen}`, icon, t(`${TILE_KEYS[screen]}.tile`), t(`${TILE_KEYS[screen]}.tileHint`), `#/${screen}`))),
     warehouse ? h('p', { class: 'hint' }, t('home.wedgeHint')) : null,
     summary,
   ].filter(Boolean));
