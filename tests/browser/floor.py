@@ -140,9 +140,24 @@ def route(server: TallyServer, order_ids: list[int], vehicle: str) -> int:
                                               "vehicle": vehicle, "order_ids": order_ids})["id"]  # fmt: skip
 
 
+
+def set_lang(page, lang: str) -> None:  # noqa: ANN001
+    """Switch the app's language and wait until the screen has redrawn in it."""
+    page.evaluate("(lang) => import('/js/i18n.js').then((m) => m.getLang() === lang || m.setLang(lang))", lang)
+    page.wait_for_function("(lang) => document.documentElement.lang === lang && document.querySelector('#screen .screen-body')?.childElementCount > 0", arg=lang)
+
+
 def shoot_settled(page, name: str) -> None:  # noqa: ANN001
-    """Screenshots once a green acceptance flash has gone (a refusal stays: it is what the screen shows)."""
-    from tests.browser.handheld import shoot
+    """Once a green acceptance flash has gone (a refusal stays: it is what the screen shows), check
+    the screen is usable (test_screens.USABILITY) and photograph it at both phone sizes, in English
+    and in Russian."""
+    from tests.browser.handheld import SIZES, shoot
+    from tests.browser.test_screens import USABILITY
 
     page.wait_for_function("(() => { const v = document.getElementById('verdict'); return v.hidden || v.classList.contains('refused'); })()")
-    shoot(page, name)
+    for lang in ("ru", "en"):
+        set_lang(page, lang)
+        for width, height in SIZES:
+            page.set_viewport_size({"width": width, "height": height})
+            assert page.evaluate(USABILITY) == [], f"{name} in {lang} at {width}x{height}"
+        shoot(page, f"{name}-{lang}")

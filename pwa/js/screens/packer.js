@@ -46,6 +46,7 @@ function parcelRow(parcel, labels) {
 
 async function renderOrder(root, ctx, id, v) {
   const order = (await listKind('pack_order')).find((x) => x.id === id);
+  const labels = await labelQueue();
   root.append(backLink('#/packer', t('pack.title')));
   Object.assign(v, { order, parcel: null });
   if (!order) {
@@ -54,7 +55,6 @@ async function renderOrder(root, ctx, id, v) {
   }
   const parcel = order.parcels.find((p) => p.status === 'open') || null;
   v.parcel = parcel;
-  const labels = await labelQueue();
   root.append(
     h('h1', {}, t('pack.order', { number: order.number })),
     h('ul', { class: 'check-lines', id: 'pack-lines' }, order.lines.map((line) => h('li', {
