@@ -126,3 +126,53 @@ def test_a_picker_works_a_list_offline_with_wedge_scans_and_the_server_gets_each
     assert tally_server.query("SELECT count(*) FROM op_log WHERE device_id = ?", device["device_id"]) == [(4,)]
     # The finished list left the device's scope with the pull.
     poll(page, f"import('/js/replica.js').then((m) => m.listKind('pick_list')).then((ls) => ls.some((l) => l.id === {doc['id']}))", False)
+
+
+
+def test_a_picker_shorts_a_line_with_a_reason_and_releases_a_list_offline(
+    page: Page, context: BrowserContext, tally_server: TallyServer
+) -> None:
+    (sku_a, ean_a, _), (sku_b, _, _) = stocked_products(tally_server, 2, skip=16)
+    short_order = confirmed_order(tally_server, [(sku_a, 3)])
+    short_list = pick_list(tally_server, [short_order])
+    (line,) = short_list["lines"]
+    released = pick_list(tally_server, [confirmed_order(tally_server, [(sku_b, 1)])])
+    device = enroll(page, tally_server, "picker", "Picker-short")
+    wait_for_service_worker(page)
+    context.set_offline(True)
+
+    # Claimed, then released for someone else: back in the list, not this device's any more.
+    page.goto(f"{tally_server.url}/#/picker/{released['id']}")
+    page.click("#pick-claim")
+    page.click("#pick-release")
+    page.wait_for_selector(f"#pick-lists [data-list='{released['id']}']")
+    expect(page.locator(f"#pick-lists [data-list='{released['id']}'] .badge")).to_have_count(0)
+
+    # Two of three units are not there: shorted with a reason; the third is picked.
+    page.goto(f"{tally_server.url}/#/picker/{short_list['id']}")
+    page.click("#pick-claim")
+    page.click("#pick-short")
+    expect(page.locator("#short-qty")).to_have_value("3")
+    shoot_settled(page, "picker-short")
+    page.click("#short-qty-minus")
+    page.click("#short-bin_empty")
+    expect(page.locator("#pick-remaining")).to_have_text("1")
+    scan(page, line["location_barcode"])
+    expect(page.locator("#pick-line.bin-ok")).to_be_visible()
+    scan(page, ean_a)
+    expect(page.locator("#pick-done")).to_be_visible()
+    assert [(op["type"], op["payload"]) for op in outbox(page)] == [
+        ("ClaimPickList", {"pick_list_id": released["id"]}),
+        ("ReleasePickList", {"pick_list_id": released["id"]}),
+        ("ClaimPickList", {"pick_list_id": short_list["id"]}),
+        ("ShortPick", {"pick_line_id": line["id"], "quantity": 2, "reason": "bin_empty"}),
+        ("PickItem", {"pick_line_id": line["id"], "bin": line["location_barcode"], "code": ean_a, "quantity": 1}),
+    ]
+
+    context.set_offline(False)
+    wait_until_sent(page)
+    assert tally_server.query("SELECT status FROM op_log WHERE device_id = ? ORDER BY seq", device["device_id"]) == [("applied",)] * 5
+    assert tally_server.query("SELECT picked, shorted, short_reason FROM pick_lines WHERE id = ?", line["id"]) == [(1, 2, "bin_empty")]
+    assert tally_server.query("SELECT count(*) FROM exceptions WHERE kind = 'short_pick' AND order_id = ?", short_order) == [(1,)]
+    assert status(tally_server, short_order) == "picked"
+    assert tally_server.query("SELECT claimed_by FROM pick_lists WHERE id = ?", released["id"]) == [(None,)]

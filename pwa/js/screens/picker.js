@@ -65,15 +65,15 @@ function renderLine(ctx, list, line, s, v) {
     h('p', { class: 'prompt', id: 'pick-prompt' }, binOk ? t('pick.scanItem') : t('pick.scanBin', { bin: line.location_code })),
     quantity.form,
     h('div', { class: 'row-buttons' },
-      h('button', { class: 'big', type: 'button', id: 'pick-short', onclick: () => { v.shortPanel.hidden = !v.shortPanel.hidden; } }, t('pick.short')),
+      h('button', { class: 'big', type: 'button', id: 'pick-short', onclick: () => { s.shortOpen = !s.shortOpen; v.shortPanel.hidden = !s.shortOpen; } }, t('pick.short')),
       h('button', { class: 'big', type: 'button', id: 'pick-release', onclick: () => release(ctx, list) }, t('pick.release'))),
-    shortPanel(ctx, line, v),
+    shortPanel(ctx, line, v, s),
   ];
 }
 
-function shortPanel(ctx, line, v) {
+function shortPanel(ctx, line, v, s) {
   const quantity = stepper('short-qty', t('pick.shortQuantity'), remaining(line), { min: 1, max: Math.max(1, remaining(line)) });
-  v.shortPanel = h('div', { class: 'card warn', id: 'short-panel', hidden: true },
+  v.shortPanel = h('div', { class: 'card warn', id: 'short-panel', hidden: !s.shortOpen },
     h('p', { class: 'prompt' }, t('pick.shortWhy')),
     quantity.form,
     h('div', { class: 'actions' }, SHORT_REASONS.map((reason) => h('button', {
@@ -135,6 +135,7 @@ async function shortLine(ctx, line, quantity, reason) {
     throw error;
   }
   await record(ctx, 'ShortPick', { pick_line_id: line.id, quantity, reason });
+  ctx.pick.shortOpen = false;
   accept(t('pick.shortDone', { n: quantity }), '', t(`pick.reason.${reason}`));
   ctx.go('picker', ctx.pick.listId);
 }
