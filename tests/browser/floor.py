@@ -144,7 +144,8 @@ def route(server: TallyServer, order_ids: list[int], vehicle: str) -> int:
 def set_lang(page, lang: str) -> None:  # noqa: ANN001
     """Switch the app's language and wait until the screen has redrawn in it."""
     page.evaluate("(lang) => import('/js/i18n.js').then((m) => m.getLang() === lang || m.setLang(lang))", lang)
-    page.wait_for_function("(lang) => document.documentElement.lang === lang && document.querySelector('#screen .screen-body')?.childElementCount > 0", arg=lang)
+    page.wait_for_function("(lang) => document.documentElement.lang === lang && document.querySelector('#screen').childElementCount > 0"
+                           " && (document.querySelector('#screen .screen-body')?.childElementCount ?? 1) > 0", arg=lang)  # fmt: skip
 
 
 def shoot_settled(page, name: str) -> None:  # noqa: ANN001

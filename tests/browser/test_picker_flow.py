@@ -129,7 +129,7 @@ def test_a_picker_works_a_list_offline_with_wedge_scans_and_the_server_gets_each
 
 
 
-def test_a_picker_shorts_a_line_with_a_reason_and_releases_a_list_offline(
+def test_a_warehouse_device_shorts_a_line_with_a_reason_and_releases_a_list_offline(
     page: Page, context: BrowserContext, tally_server: TallyServer
 ) -> None:
     (sku_a, ean_a, _), (sku_b, _, _) = stocked_products(tally_server, 2, skip=16)
@@ -137,8 +137,11 @@ def test_a_picker_shorts_a_line_with_a_reason_and_releases_a_list_offline(
     short_list = pick_list(tally_server, [short_order])
     (line,) = short_list["lines"]
     released = pick_list(tally_server, [confirmed_order(tally_server, [(sku_b, 1)])])
-    device = enroll(page, tally_server, "picker", "Picker-short")
+    device = enroll(page, tally_server, "warehouse", "Warehouse-1")  # a device for every warehouse job
     wait_for_service_worker(page)
+    for tile in ("picker", "checker", "packer", "loader"):
+        expect(page.locator(f"#tile-{tile}")).to_be_visible()
+    shoot_settled(page, "home-warehouse")
     context.set_offline(True)
 
     # Claimed, then released for someone else: back in the list, not this device's any more.

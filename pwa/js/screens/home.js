@@ -1,5 +1,5 @@
 // Home, by role: warehouse roles get scanning and look-up; couriers their route; everyone the
-// sync status. Pick lists, checking, packing and loading arrive with their server ops.
+// sync status; each warehouse role its work (picking, checking, packing, loading) as tiles.
 
 import { WAREHOUSE_ROLES } from '../device.js';
 import { t } from '../i18n.js';
@@ -25,9 +25,9 @@ export async function render(root, ctx) {
     h('nav', { class: 'tiles' },
       warehouse ? tile('tile-scan', '▥', t('home.scan'), t('home.scanHint'), '#/scan') : null,
       warehouse ? tile('tile-lookup', '⌕', t('home.lookup'), t('home.lookupHint'), '#/lookup') : null,
+      WORK_TILES.filter(([screen]) => ctx.allowed(screen)).map(([screen, icon]) => tile(`tile-${screen}`, icon, t(`${TILE_KEYS[screen]}.tile`), t(`${TILE_KEYS[screen]}.tileHint`), `#/${screen}`)),
       warehouse ? null : tile('tile-routes', '➜', t('home.routes'), t('home.routesHint'), '#/routes'),
-      tile('tile-sync', '⇅', t('home.sync'), t('home.syncHint'), '#/sync'),
-      ...WORK_TILES.filter(([screen]) => ctx.allowed(screen)).map(([screen, icon]) => tile(`tile-${screen}`, icon, t(`${TILE_KEYS[screen]}.tile`), t(`${TILE_KEYS[screen]}.tileHint`), `#/${screen}`))),
+      tile('tile-sync', '⇅', t('home.sync'), t('home.syncHint'), '#/sync')),
     warehouse ? h('p', { class: 'hint' }, t('home.wedgeHint')) : null,
     summary,
   ].filter(Boolean));
