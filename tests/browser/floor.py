@@ -160,5 +160,6 @@ def shoot_settled(page, name: str) -> None:  # noqa: ANN001
         set_lang(page, lang)
         for width, height in SIZES:
             page.set_viewport_size({"width": width, "height": height})
-            assert page.evaluate(USABILITY) == [], f"{name} in {lang} at {width}x{height}"
+            problems = page.evaluate(USABILITY)
+            assert problems == [], f"{name} in {lang} at {width}x{height}: {problems} {page.inner_text('#screen')!r}"
         shoot(page, f"{name}-{lang}")

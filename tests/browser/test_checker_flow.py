@@ -43,6 +43,12 @@ def test_a_checker_recounts_a_picked_order_offline_and_the_server_checks_it(
     assert _count(page, id_a) == "3 / 2" and _count(page, id_b) == "1 / 1"
     shoot_settled(page, "checker-extra")
 
+    # The count survives a reload (offline, from the service worker).
+    response = page.reload()
+    assert response is not None and response.from_service_worker
+    expect(page.locator(f"#check-lines li[data-product='{id_a}']")).to_have_attribute("data-status", "extra")
+    assert _count(page, id_a) == "3 / 2"
+
     page.click("#check-reset")
     expect(page.locator(f"#check-lines li[data-product='{id_a}']")).to_have_attribute("data-status", "missing")
     for code in (ean_a, ean_b, ean_a):

@@ -2,6 +2,7 @@
 // is compared line by line as the server will (checking.js) and shown: ok, missing, extra, or a
 // product the order does not have. An unknown barcode is refused on the spot.
 
+import * as db from '../db.js';
 import { t } from '../i18n.js';
 import { compare, passed } from '../checking.js';
 import { identify } from '../items.js';
@@ -14,11 +15,19 @@ const drawing = new Drawing(); // drawing.view: {task, count}
 
 const pickedByMe = (ctx, task) => (task.picked_by || []).includes(ctx.device.device_id);
 
-/** This device's count of one order, kept while the app runs: scanned codes and units per product. */
-function countOf(ctx, orderId) {
-  ctx.checks ??= new Map();
-  if (!ctx.checks.has(orderId)) ctx.checks.set(orderId, { codes: new Map(), units: new Map(), names: new Map(), result: null });
-  return ctx.checks.get(orderId);
+// This device's count of one order (scanned codes, units and names per product, the result once
+// sent) is kept in IndexedDB: a reload or an app update in the middle of a count loses nothing.
+const countKey = (orderId) => `check_count:${orderId}`;
+
+async function countOf(orderId) {
+  const saved = await db.getMeta(countKey(orderId));
+  return {
+    codes: new Map(saved?.codes || []), units: new Map(saved?.units || []), names: new Map(saved?.names || []), result: saved?.result || null,
+  };
+}
+
+function saveCount(orderId, count) {
+  return db.setMeta(countKey(orderId), { codes: [...count.codes], units: [...count.units], names: [...count.names], result: count.result });
 }
 
 const expectedOf = (task) => new Map(task.lines.map((line) => [line.product_id, line.expected]));
@@ -47,7 +56,7 @@ function renderTasks(root, ctx, tasks) {
 
 async function renderTask(root, ctx, id, v) {
   const task = (await listKind('check_task')).find((x) => x.id === id);
-  const count = countOf(ctx, id);
+  const count = await countOf(id);
   root.append(backLink('#/checker', t('check.title')));
   Object.assign(v, { task: null, count });
   if (count.result) {
@@ -56,7 +65,9 @@ async function renderTask(root, ctx, id, v) {
     root.append(h('h1', {}, t('check.order', { number: count.result.number })),
       h('div', { class: `card ${ok ? 'done-card' : 'error-card'}`, id: 'check-result', dataset: { result: ok ? 'passed' : 'discrepancy' } },
         ok ? t('check.passed') : t('check.discrepancy')),
-      resultTable(count.result.lines, count.names));
+      resultTable(count.result.lines, count.names),
+      // A discrepancy keeps the order picked: it comes back for a recount.
+      ...(!ok && task ? [h('button', { class: 'big wide', type: 'button', id: 'check-reset', onclick: () => db.del('meta', countKey(id)).then(() => ctx.go('checker', id)) }, t('check.reset'))] : []));
     return;
   }
   if (!task) {
@@ -76,7 +87,7 @@ async function renderTask(root, ctx, id, v) {
     resultTable(lines, count.names),
     h('div', { class: 'actions' },
       h('button', { class: 'big primary', type: 'button', id: 'check-finish', disabled: count.codes.size === 0, onclick: () => finish(ctx, task, count) }, t('check.finish')),
-      h('button', { class: 'big', type: 'button', id: 'check-reset', onclick: () => { ctx.checks.delete(id); ctx.go('checker', id); } }, t('check.reset'))));
+      h('button', { class: 'big', type: 'button', id: 'check-reset', onclick: () => db.del('meta', countKey(id)).then(() => ctx.go('checker', id)) }, t('check.reset'))));
 }
 
 
@@ -88,6 +99,7 @@ async function finish(ctx, task, count) {
   const items = [...count.codes].map(([code, quantity]) => ({ code, quantity }));
   await ctx.sync.record('CheckOrder', { order_id: task.id, items });
   count.result = { number: task.number, lines: compare(expectedOf(task), count.units) };
+  await saveCount(task.id, count);
   accept(passed(count.result.lines) ? t('check.passed') : t('check.discrepancy'));
   ctx.go('checker', task.id);
 }
@@ -110,6 +122,7 @@ export async function onScan(scan, ctx) {
   count.codes.set(scan.raw, (count.codes.get(scan.raw) || 0) + 1);
   count.units.set(item.productId, (count.units.get(item.productId) || 0) + item.units);
   count.names.set(item.productId, product.name);
+  await saveCount(task.id, count);
   if (task.lines.some((line) => line.product_id === item.productId)) accept(`+${item.units} ${product.name}`, scan.raw);
   else refuse('check', 'not_in_order', scan.raw, product.name); // counted all the same: the tote holds it
   return ctx.go('checker', task.id);
