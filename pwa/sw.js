@@ -7,7 +7,7 @@
 // the SHELL list; a test fails when they are stale. A new BUILD installs as a waiting update.
 
 const VERSION = '0.1.0';
-const BUILD = 'f5e0ecc9cb1d';
+const BUILD = '8473530aa6f8';
 const SHELL_CACHE = `tally-shell-${VERSION}-${BUILD}`;
 const VENDOR_CACHE = 'tally-vendor'; // npm-installed code loaded on demand (the camera decoder)
 
@@ -24,6 +24,7 @@ const SHELL = [
   '/js/blob-gc.js',
   '/js/camera.js',
   '/js/cash.js',
+  '/js/checking.js',
   '/js/courier-ops.js',
   '/js/db.js',
   '/js/device.js',
@@ -33,17 +34,28 @@ const SHELL = [
   '/js/hints.js',
   '/js/i18n.js',
   '/js/install.js',
+  '/js/items.js',
+  '/js/labels.js',
+  '/js/loading.js',
+  '/js/ops-warehouse.js',
   '/js/ops.js',
+  '/js/packing.js',
+  '/js/picking.js',
   '/js/refusal.js',
   '/js/replica.js',
   '/js/router.js',
   '/js/scanner.js',
+  '/js/screens/checker.js',
   '/js/screens/deliver.js',
   '/js/screens/enroll.js',
+  '/js/screens/floor.js',
   '/js/screens/handover.js',
   '/js/screens/home.js',
+  '/js/screens/loader.js',
   '/js/screens/lookup.js',
+  '/js/screens/packer.js',
   '/js/screens/parts.js',
+  '/js/screens/picker.js',
   '/js/screens/routes.js',
   '/js/screens/scan.js',
   '/js/screens/stop.js',

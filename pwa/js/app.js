@@ -24,6 +24,10 @@ import './courier-ops.js'; // the courier's op types join OP_TYPES (rebase of pe
 import { pruneBlobs } from './blob-gc.js';
 import * as deliverScreen from './screens/deliver.js';
 import * as handoverScreen from './screens/handover.js';
+import * as pickerScreen from './screens/picker.js';
+import * as checkerScreen from './screens/checker.js';
+import * as packerScreen from './screens/packer.js';
+import * as loaderScreen from './screens/loader.js';
 
 const isWarehouse = (device) => WAREHOUSE_ROLES.has(device?.role);
 const isCourier = (device) => device?.role === 'courier';
@@ -39,6 +43,10 @@ const SCREENS = {
   sync: { module: syncScreen, allowed: Boolean },
   deliver: { module: deliverScreen, allowed: isCourier },
   handover: { module: handoverScreen, allowed: isCourier },
+  picker: { module: pickerScreen, allowed: (d) => ['picker', 'warehouse'].includes(d?.role) },
+  checker: { module: checkerScreen, allowed: (d) => ['checker', 'warehouse'].includes(d?.role) },
+  packer: { module: packerScreen, allowed: (d) => ['packer', 'warehouse'].includes(d?.role) },
+  loader: { module: loaderScreen, allowed: (d) => ['loader', 'warehouse'].includes(d?.role) },
 };
 
 const ctx = {

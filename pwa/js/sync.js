@@ -1,7 +1,8 @@
 // The sync client. It keeps sync/client.py's rules (docs/sync-protocol.md):
 // - an op is written durably to the outbox, with the next seq, before anything else happens;
 // - push sends pending ops strictly in seq order, one request at a time, and stops at the first
-//   failure; an op leaves the outbox only when the server's `last_seq` covers it;
+//   failure; an op leaves the outbox only when a push carried it and the server's `last_seq`
+//   covers it (a pull never removes one);
 // - rejected ops are kept with the server's code and message, and shown;
 // - pull applies a page and stores its cursor in one local transaction; `reset` drops the
 //   replica (never the outbox);
@@ -26,7 +27,7 @@ const BACKOFF_MIN_MS = 1000;
 const BACKOFF_MAX_MS = 60000;
 const KEEP_SENT_DAYS = 14;
 
-function uuid() {
+export function uuid() {
   if (crypto.randomUUID) return crypto.randomUUID();
   const b = crypto.getRandomValues(new Uint8Array(16));
   b[6] = (b[6] & 0x0f) | 0x40; // RFC 9562 version 4
@@ -35,12 +36,18 @@ function uuid() {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
-/** Move acknowledged ops to the journal and the write checkpoint on (inside the caller's transaction). */
-async function acknowledge(s, lastSeq) {
-  if (lastSeq > 0) {
+/**
+ * Note the server's write checkpoint (inside the caller's transaction). Only a push's answer drops
+ * ops, and only those it carried (`removeUpTo`): an op the server took while an earlier answer was
+ * lost may have been rejected, and the device learns why only by pushing it again (the server
+ * answers `duplicate` with the original code). A pull never drops an op. Dropped ops move to the
+ * journal (`sent`, kept KEEP_SENT_DAYS days), to be sent again to a server restored from a backup.
+ */
+async function acknowledge(s, lastSeq, removeUpTo = 0) {
+  if (removeUpTo > 0) {
     const now = new Date();
-    for (const op of await s.outbox.getAll(IDBKeyRange.upperBound(lastSeq))) await s.sent.put({ ...op, acknowledged_at: now.toISOString() });
-    await s.outbox.delete(IDBKeyRange.upperBound(lastSeq));
+    for (const op of await s.outbox.getAll(IDBKeyRange.upperBound(removeUpTo))) await s.sent.put({ ...op, acknowledged_at: now.toISOString() });
+    await s.outbox.delete(IDBKeyRange.upperBound(removeUpTo));
     const cutoff = new Date(now.getTime() - KEEP_SENT_DAYS * 86400000).toISOString();
     for (const seq of await s.sent.keysByIndex('acknowledged_at', IDBKeyRange.upperBound(cutoff, true))) await s.sent.delete(seq);
   }
@@ -59,13 +66,16 @@ async function resendFrom(s, seq) {
   return true;
 }
 
-/** Append an op to the durable outbox; resolves with the stored op once it is on disk. */
-export function recordOp(type, payload, { blobs = [], capturedAt = null } = {}) {
+/**
+ * Append an op to the durable outbox; resolves with the stored op once it is on disk. `local` is
+ * what the device worked out when it checked the op (units, product): kept with it, never sent.
+ */
+export function recordOp(type, payload, { blobs = [], capturedAt = null, local = null } = {}) {
   return db.tx(['outbox', 'meta'], 'readwrite', async (s) => {
     const top = (await s.outbox.lastKey()) ?? 0;
     const next = (await s.meta.get('next_seq')) ?? 1;
     const seq = Math.max(top, next - 1) + 1;
-    const op = { seq, op_id: uuid(), type, captured_at: capturedAt || new Date().toISOString(), payload, blobs };
+    const op = { seq, op_id: uuid(), type, captured_at: capturedAt || new Date().toISOString(), payload, blobs, local };
     await s.outbox.add(op);
     await s.meta.put(seq + 1, 'next_seq');
     return op;
@@ -187,8 +197,17 @@ export class SyncEngine extends EventTarget {
     this.changed();
     try {
       await withLock(async () => {
-        await this.pushAll();
+        // A push that fails does not stop the pull (sync/client.py): the device still learns
+        // what changed; the push's error is what the run reports.
+        let pushError = null;
+        try {
+          await this.pushAll();
+        } catch (error) {
+          if (!(error instanceof TransientError)) throw error;
+          pushError = error;
+        }
         await this.pullAll();
+        if (pushError) throw pushError;
       });
       this.failures = 0;
       this.retryAfterMs = 0;
@@ -260,7 +279,7 @@ export class SyncEngine extends EventTarget {
             await s.rejected.put({ ...op, code: result.code, message: result.message || '', rejected_at: new Date().toISOString() });
           }
         }
-        await acknowledge(s, answer.last_seq);
+        await acknowledge(s, answer.last_seq, Math.min(answer.last_seq, ops[ops.length - 1].seq));
       }, { durability: 'strict' });
       this.changed();
       const waiting = answer.results.find((r) => r.status === 'retry');

@@ -33,6 +33,7 @@ from server.api.auth import STAFF, allow, visible_warehouse
 from server.api.devices import MANAGERS
 from server.domain.refusals import Refused
 from server.reads import printing as reads
+from server.usecases.packing import PACKING_ROLES
 from server.wire.devices import DeviceRoleName
 from sync.database import Database
 
@@ -111,6 +112,11 @@ class EnrollmentCardRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=T
     utc_offset_minutes: Annotated[int, msgspec.Meta(ge=-720, le=840)] = 0
 
 
+# A packing handheld prints the label of the parcel it has just packed; like a bound account, it
+# reads only its own warehouse's parcels (`visible_warehouse` of a device is its scope's).
+PARCEL_PRINTERS = (*STAFF, *sorted(PACKING_ROLES))
+
+
 class LabelController(Controller):
     path = "/labels"
     tags = ["printing"]
@@ -152,7 +158,7 @@ class LabelController(Controller):
         return _printed(content, format, f"warehouse-{warehouse_id}-bins")
 
     @get(
-        "/parcels/{parcel:str}", guards=[allow(*STAFF)], operation_id="printParcelLabel", **LABEL_RESPONSE
+        "/parcels/{parcel:str}", guards=[allow(*PARCEL_PRINTERS)], operation_id="printParcelLabel", **LABEL_RESPONSE
     )
     async def parcel(
         self, db: Database, request: Request, parcel: str, format: LabelFormat = FORMAT, size: ParcelSize = SIZE,  # noqa: A002

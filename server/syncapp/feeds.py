@@ -155,8 +155,11 @@ async def pick_list_changes(conn: AsyncConnection, list_ids: Sequence[int]) -> l
 
 
 async def check_task_changes(conn: AsyncConnection, order_ids: Sequence[int]) -> list[ChangeRow]:
-    """A picked order waits for its check on the warehouse's devices; any other stage removes it."""
-    from server.db.tables import order_lines, pick_lines
+    """A picked order waits for its check on the warehouse's devices; any other stage removes it.
+
+    `picked_by` names the devices that picked it: a checker's handheld offers only orders someone
+    else picked (the server refuses `checker_is_picker` otherwise)."""
+    from server.db.tables import order_events, order_lines, pick_lines
 
     rows = (await conn.execute(select(orders.c.id, orders.c.number, orders.c.status, orders.c.warehouse_id)
                                .where(orders.c.id.in_(list(order_ids))).order_by(orders.c.id))).all()  # fmt: skip
@@ -172,9 +175,16 @@ async def check_task_changes(conn: AsyncConnection, order_ids: Sequence[int]) ->
         for s in await conn.execute(select(pick_lines.c.order_id, pick_lines.c.product_id, pick_lines.c.shorted)
                                     .where(pick_lines.c.order_id.in_(picked), pick_lines.c.shorted > 0)):  # fmt: skip
             lines[s.order_id][s.product_id]["expected"] -= s.shorted
+    pickers: dict[int, set[str]] = {i: set() for i in picked}
+    if picked:
+        for e in await conn.execute(select(order_events.c.order_id, order_events.c.device_id)
+                                    .where(order_events.c.order_id.in_(picked), order_events.c.type == "item_picked").distinct()):  # fmt: skip
+            if e.device_id:
+                pickers[e.order_id].add(e.device_id)
     return [
         ChangeRow(warehouse_scope(r.warehouse_id), "check_task", str(r.id), "put",
-                  {"id": r.id, "number": r.number, "lines": [v for v in lines[r.id].values() if v["expected"] > 0]})
+                  {"id": r.id, "number": r.number, "lines": [v for v in lines[r.id].values() if v["expected"] > 0],
+                   "picked_by": sorted(pickers[r.id])})  # fmt: skip
         if r.status == "picked"
         else ChangeRow(warehouse_scope(r.warehouse_id), "check_task", str(r.id), "del")
         for r in rows

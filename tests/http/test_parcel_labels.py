@@ -29,6 +29,7 @@ from sync.database import Database
 from tests.builders import OFFICE
 from tests.conftest import auth
 from tests.http.test_label_endpoints import an_order, get, pdf_text
+from tests.sync.fixtures import a_device
 from tests.labels.decoding import decode, decode_png, rasterize_svg_paths
 from tests.warehouse.world import World, a_warehouse
 
@@ -287,6 +288,23 @@ async def test_parcel_printing_needs_an_office_role_and_the_callers_warehouse(cl
         assert (response.status_code, response.json()["code"]) == (400, "invalid_parameter"), params
     sheet = await get(client, f"/api/labels/routes/{shipment.route}", tokens["office"], format="png")
     assert sheet.status_code == 400  # a sheet is PDF or ZPL
+
+
+async def test_a_packing_handheld_prints_its_warehouses_parcel_labels_and_nothing_else(client, db, shipment) -> None:  # noqa: ANN001
+    pid, code = shipment.parcels["cod-2"]
+    here = {"warehouse_id": shipment.world.warehouse}
+    _, packer = await a_device(db, "packer", here, "packer-here")
+    _, picker = await a_device(db, "picker", here, "picker-here")
+    _, elsewhere = await a_device(db, "packer", None, "packer-elsewhere")  # a device of another warehouse
+    for parcel in (code, pid):
+        label = await get(client, f"/api/labels/parcels/{parcel}", packer, format="svg")
+        assert label.status_code == 200 and label.headers["content-type"].startswith("image/svg+xml")
+        assert f"(00) {code[0]} {PREFIX} {code[11:17]} {code[17]}" in label.text  # the SSCC's human-readable line
+        refused = await get(client, f"/api/labels/parcels/{parcel}", picker, format="svg")
+        assert (refused.status_code, refused.json()["code"]) == (403, "forbidden")
+        assert (await get(client, f"/api/labels/parcels/{parcel}", elsewhere, format="svg")).status_code == 404
+    # A wave's or a route's sheet stays an office job.
+    assert (await get(client, f"/api/labels/routes/{shipment.route}", packer, format="zpl")).status_code == 403
 
 
 # ---- enrollment card

@@ -35,10 +35,11 @@ async def _status(db: Database, order_id: int) -> str:
 
 
 async def test_a_matching_count_checks_the_order_and_removes_its_check_task(client, db, tmp_path) -> None:  # noqa: ANN001
-    world, order, _picker, checker = await _picked_order(db, client, tmp_path, [("BOLT", 3), ("NUT", 2)])
+    world, order, picker, checker = await _picked_order(db, client, tmp_path, [("BOLT", 3), ("NUT", 2)])
     await checker._pull_all(1000)
     task = checker.replica()[("check_task", str(order))]
     assert sorted((li["sku"], li["expected"]) for li in task["lines"]) == [("BOLT", 3), ("NUT", 2)]
+    assert task["picked_by"] == [picker.device_id]  # a checker's handheld offers only others' picks
     checker.record("CheckOrder", {"order_id": order, "items": [{"code": world.products["BOLT"][1], "quantity": 3},
                                                                 {"code": world.products["NUT"][1], "quantity": 2}]})  # fmt: skip
     await checker.sync()
