@@ -45,7 +45,17 @@ def build_hash() -> str:
 
 
 def own_code_bytes() -> int:
-    """The shell's own JS and CSS, uncompressed (the decoder's WebAssembly is not part of it)."""
+    """The shell's own JS and CSS as devices download and keep them: minified as the server serves
+    them (server/pwa_assets.py; the worker itself as it is), uncompressed. The decoder's WebAssembly
+    is not part of it."""
+    from server.pwa_assets import minify
+
+    code = [p for p in PWA.rglob("*") if p.suffix in {".js", ".css"}]
+    return sum(p.stat().st_size if p == SW else len(minify(p)) for p in code)
+
+
+def source_code_bytes() -> int:
+    """The same files as written (with their comments)."""
     return sum(p.stat().st_size for p in PWA.rglob("*") if p.suffix in {".js", ".css"})
 
 
@@ -66,7 +76,8 @@ def write() -> None:
     text = re.sub(r"const SHELL = \[.*?\];", "const SHELL = [\n" + listing + "];", text, count=1, flags=re.DOTALL)
     text = re.sub(r"const BUILD = '[^']*';", f"const BUILD = '{build_hash()}';", text, count=1)
     SW.write_text(text)
-    print(f"sw.js: {len(shell_urls())} shell files, BUILD {build_hash()}, own JS+CSS {own_code_bytes()} bytes")
+    print(f"sw.js: {len(shell_urls())} shell files, BUILD {build_hash()}, own JS+CSS {own_code_bytes()} bytes as served"
+          f" ({source_code_bytes()} as written)")
 
 
 if __name__ == "__main__":
