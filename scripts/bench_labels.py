@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     runs, scale = (3, 0.2) if args.quick else (args.runs, 1.0)
 
-    measure("svg", 1, 0.05, 0)  # warm-up: font tables, zxing-cpp, caches
+    measure("svg", 1, 0.05, 0)  # warm-up: font tables, encoders, caches
     if args.profile:
         cProfile.runctx("measure(args.profile, 1, scale, 0)", globals(), {"args": args, "scale": scale}, "/tmp/bench_labels.prof")
         pstats.Stats("/tmp/bench_labels.prof").sort_stats("tottime").print_stats(20)
