@@ -50,8 +50,10 @@ def code128_values(data: str, gs1: bool = False) -> list[int]:
         run = _digit_run(data, at)
         if in_c:
             if run >= 2:
-                values.append(int(data[at : at + 2]))
-                at += 2
+                # Take every digit pair of the run in one go; a GS or an odd last digit ends it.
+                pairs_end = at + run - run % 2
+                values.extend([int(data[i : i + 2]) for i in range(at, pairs_end, 2)])
+                at = pairs_end
                 continue
             values.append(CODE_B)
             in_c = False

@@ -28,7 +28,11 @@ def validate_elements(elements: Iterable[Element]) -> tuple[Element, ...]:
 
 def build_element_string(elements: Iterable[Element]) -> str:
     """Return the raw element string: AIs and values, GS after variable-length fields that are not last."""
-    checked = validate_elements(elements)
+    return join_checked(validate_elements(elements))
+
+
+def join_checked(checked: Sequence[Element]) -> str:
+    """Return the raw element string of pairs already checked (by validate_elements or parse_gs1)."""
     parts = []
     last = len(checked) - 1
     for i, (ai, value) in enumerate(checked):
@@ -46,12 +50,21 @@ def bracketed(elements: Iterable[Element]) -> str:
 
 def human_readable(elements: Iterable[Element]) -> str:
     """Return the human-readable interpretation, e.g. "(00) 106141411234567897" (GenSpecs 4.15)."""
-    return " ".join(f"({ai}) {value}" for ai, value in validate_elements(elements))
+    return human_readable_checked(validate_elements(elements))
+
+
+def human_readable_checked(checked: Sequence[Element]) -> str:
+    """Return the human-readable interpretation of pairs already checked."""
+    return " ".join(f"({ai}) {value}" for ai, value in checked)
 
 
 def sscc_display(sscc: str, company_prefix_length: int | None = None) -> str:
     """Return an SSCC for people: "(00) 1 0614141 123456789 7" when the prefix length is known."""
-    validate_key(sscc, "sscc")
+    return sscc_display_checked(validate_key(sscc, "sscc"), company_prefix_length)
+
+
+def sscc_display_checked(sscc: str, company_prefix_length: int | None = None) -> str:
+    """Return an SSCC already checked by validate_key in the form people read (see sscc_display)."""
     if company_prefix_length is None:
         return f"(00) {sscc}"
     if not 7 <= company_prefix_length <= 10:

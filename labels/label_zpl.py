@@ -41,11 +41,18 @@ def zpl_code128_data(symbol: Symbol) -> str:
     return "".join(out)
 
 
+def _escape(text: str) -> str:
+    # str.translate walks every character through a dict; nearly no text holds ^ ~ _, so test first.
+    if "_" in text or "^" in text or "~" in text:
+        return text.translate(_FH_ESCAPES)
+    return text
+
+
 def _text(item: Text, dpmm: float) -> str:
-    height = _dots(item.size, dpmm)
+    height = round(item.size * dpmm)
     # ^FT places the baseline, like the layout; ^A0 is the printer's scalable font (Cyrillic in
     # current firmware) and narrower than Roboto, so text the template fitted also fits here.
-    return f"^FT{_dots(item.x, dpmm)},{_dots(item.y, dpmm)}^A0N,{height},{height}^FH^FD{item.text.translate(_FH_ESCAPES)}^FS"
+    return f"^FT{round(item.x * dpmm)},{round(item.y * dpmm)}^A0N,{height},{height}^FH^FD{_escape(item.text)}^FS"
 
 
 def _line(item: Line, dpmm: float) -> str:
@@ -67,7 +74,7 @@ def _barcode(item: Barcode, dpmm: float) -> str:
         return f"^FO{x},{y}^BY{module}^BEN,{_dots(item.bar_height, dpmm)},N,N^FD{symbol.payload[:12]}^FS"
     if symbol.kind == "qr":
         # ^BQ model 2, magnification = dots per module; "MA," = error correction M, automatic input mode.
-        return f"^FO{x},{y}^BQN,2,{min(module, 10)}^FH^FDMA,{symbol.payload.translate(_FH_ESCAPES)}^FS"
+        return f"^FO{x},{y}^BQN,2,{min(module, 10)}^FH^FDMA,{_escape(symbol.payload)}^FS"
     if symbol.kind == "gs1-datamatrix":
         # ^BX quality 200 (ECC 200); escape character "`" (outside GS1 set 82): "`1" is FNC1.
         data = "`1" + symbol.payload.replace("\x1d", "`1")
@@ -80,10 +87,11 @@ def render_label_zpl(label: Label, dpi: int = 203) -> bytes:
     dpmm = dpi / 25.4
     parts = ["^XA", "^CI28", f"^PW{_dots(label.width, dpmm)}", f"^LL{_dots(label.height, dpmm)}", "^LH0,0"]
     for item in label.items:
-        if isinstance(item, Text):
+        kind = type(item)  # the layout's item classes are final: an exact type test is the cheap dispatch
+        if kind is Text:
             if item.text:
                 parts.append(_text(item, dpmm))
-        elif isinstance(item, Line):
+        elif kind is Line:
             parts.append(_line(item, dpmm))
         else:
             parts.append(_barcode(item, dpmm))

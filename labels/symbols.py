@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from labels.code128 import code128_modules
 from labels.ean13 import ean13_digits, ean13_modules
-from labels.element_string import Element, bracketed, build_element_string, human_readable
+from labels.element_string import Element, bracketed, build_element_string, human_readable_checked, join_checked
 from labels.errors import SymbolError
 from labels.gs1_parse import parse_gs1
 from labels.matrix_codes import datamatrix_rows, qr_rows
@@ -25,7 +25,8 @@ class SymbolFormat:
 
 
 def _gs1_elements(payload: str) -> tuple[Element, ...]:
-    # The payload is a raw element string (GS separators); parsing it validates every AI and value.
+    # The payload is a raw element string (GS separators); parsing it validates every AI and value,
+    # so the pairs it returns are joined and spelled without being checked again.
     return parse_gs1(payload).elements
 
 
@@ -35,11 +36,11 @@ def _code128(payload: str):
 
 def _gs1_128(payload: str):
     elements = _gs1_elements(payload)
-    raw = build_element_string(elements)
+    raw = join_checked(elements)
     # GenSpecs 5.4.1: a GS1-128 symbol holds at most 48 data characters.
     if len(raw) > 48:
         raise SymbolError("too_long", f"GS1-128 holds at most 48 characters, got {len(raw)}")
-    return raw, (code128_modules(raw, gs1=True),), human_readable(elements)
+    return raw, (code128_modules(raw, gs1=True),), human_readable_checked(elements)
 
 
 def _ean13(payload: str):
@@ -56,7 +57,7 @@ def _qr(payload: str):
 def _gs1_datamatrix(payload: str):
     elements = _gs1_elements(payload)
     zint_input = bracketed(elements)
-    return build_element_string(elements), lambda: datamatrix_rows(zint_input), human_readable(elements)
+    return join_checked(elements), lambda: datamatrix_rows(zint_input), human_readable_checked(elements)
 
 
 FORMATS: dict[str, SymbolFormat] = {

@@ -4,7 +4,8 @@ Builds a fresh SQLite file with 100,000 orders, 500 devices (and their couriers,
 a change log the devices lag behind), bulk-inserted with SQLAlchemy Core; then signs in and asks
 each page several times through the ASGI app in this process (no network, no browser: the time is
 the server's). Prints median and p95 per page, for an admin (every warehouse) and a supervisor
-bound to one warehouse. Target: under 300 ms per page.
+bound to one warehouse, and the API's device list (GET /api/devices, the same lags) for an admin
+token. Target: under 300 ms per page.
 
     .venv/bin/python scripts/bench_pages.py [--orders 100000] [--devices 500] [--requests 15] [--quick]
 """
@@ -35,6 +36,7 @@ from server.db import tables as t  # noqa: E402
 from server.db.migrate import upgrade  # noqa: E402
 from server.domain.refusals import Refused  # noqa: E402
 from server.settings import Settings  # noqa: E402
+from server.usecases.tokens import create_token  # noqa: E402
 from server.usecases.users import create_user  # noqa: E402
 from sync.database import Database  # noqa: E402
 
@@ -129,6 +131,18 @@ def build(path: Path, n_orders: int, n_devices: int, seed: int = 1, uniform: boo
     engine.dispose()
 
 
+async def _timed(client: httpx.AsyncClient, path: str, requests: int, headers: dict[str, str] | None = None) -> list[float]:
+    """Milliseconds per request, after one request that warms the caches (templates, SQLite pages)."""
+    await client.get(path, headers=headers)
+    times = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        response = await client.get(path, headers=headers)
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, response.text
+    return times
+
+
 async def measure(path: Path, requests: int) -> list[tuple[str, list[float]]]:
     url = f"sqlite+aiosqlite:///{path}"
     db = Database(url)
@@ -149,14 +163,11 @@ async def measure(path: Path, requests: int) -> list[tuple[str, list[float]]]:
                 signed = await client.post("/web/login", data={"csrf": csrf, "username": username, "password": "bench-password"})
                 assert signed.status_code == 303, signed.text
                 for path_ in ("/web/dashboard", "/web/devices/"):
-                    await client.get(path_)  # warm the caches (templates, SQLite pages)
-                    times = []
-                    for _ in range(requests):
-                        started = time.perf_counter()
-                        response = await client.get(path_)
-                        times.append((time.perf_counter() - started) * 1000)
-                        assert response.status_code == 200
+                    times = await _timed(client, path_, requests)
                     results.append((f"{path_:<16} as {username.removeprefix('bench-')}", times))
+        token, _ = await create_token(db, "admin", "bench")
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as client:
+            results.append(("/api/devices     as admin token", await _timed(client, "/api/devices", requests, {"Authorization": f"Bearer {token}"})))
         async with db.read() as conn:
             stuck = (await conn.exec_driver_sql(
                 "SELECT count(*) FROM orders WHERE status IN ('confirmed','picking','picked','checked','packed','loaded',"

@@ -18,6 +18,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     max_blob_bytes: int = 2 * 1024 * 1024
     sqlite_synchronous: str = "FULL"
     debug: bool = False
+    # New SSCCs (GS1 GenSpecs 2.2.1): extension digit + GS1 Company Prefix + serial reference.
+    # Checked where a block is issued (a refusal with a code), so a bad value cannot stop the server.
+    gs1_company_prefix: str = "4601234"
+    sscc_extension: str = "0"
+    sscc_first_block: int = 500  # serials a packing handheld receives at enrollment; 0: none
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -31,4 +36,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             max_blob_bytes=int(env.get("TALLY_MAX_BLOB_BYTES", defaults.max_blob_bytes)),
             sqlite_synchronous=env.get("TALLY_SQLITE_SYNCHRONOUS", defaults.sqlite_synchronous).upper(),
             debug=env.get("TALLY_DEBUG", "") in {"1", "true", "yes"},
+            gs1_company_prefix=env.get("TALLY_GS1_COMPANY_PREFIX", defaults.gs1_company_prefix).strip(),
+            sscc_extension=env.get("TALLY_SSCC_EXTENSION", defaults.sscc_extension).strip(),
+            sscc_first_block=int(env.get("TALLY_SSCC_FIRST_BLOCK", defaults.sscc_first_block)),
         )

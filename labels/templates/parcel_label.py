@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 
-from labels.element_string import sscc_display
+from labels.element_string import sscc_display_checked
 from labels.gs1 import validate_key
 from labels.label_data import ParcelLabelData
 from labels.layout import Barcode, Label, Line, Text
@@ -19,9 +19,9 @@ QR_PREFIX = "tally:parcel:"  # the QR carries the parcel id, so a courier's phon
 
 def _sscc_symbol(data: ParcelLabelData) -> tuple[Symbol, str]:
     # A 12-digit or lettered "SSCC" must fail here, not print an unscannable label.
-    validate_key(data.sscc, "sscc")
-    symbol = encode_symbol("gs1-128", "00" + data.sscc)
-    return symbol, sscc_display(data.sscc, data.company_prefix_length)
+    sscc = validate_key(data.sscc, "sscc")
+    symbol = encode_symbol("gs1-128", "00" + sscc)
+    return symbol, sscc_display_checked(sscc, data.company_prefix_length)
 
 
 def _centered_x(symbol: Symbol, module: float, width: float) -> float:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from labels.fonts import fit_text, text_width
 from labels.layout import Text
 from labels.text_format import clip
@@ -9,6 +11,10 @@ from labels.text_format import clip
 MAX_CHARS = 80  # no single label line holds more; longer input is cut first at 80 chars, then by width
 
 
+# A print run repeats most lines (headings, the sender, the route, the window): measuring a line
+# costs a dictionary lookup per character, a hit costs one hash. Text is frozen, so sharing is safe;
+# typed keeps 4 and 4.0 apart, as a renderer may spell them differently.
+@functools.lru_cache(maxsize=4096, typed=True)
 def text_box(x: float, y: float, size: float, text: str, width: float, bold: bool = False) -> Text:
     """Return a Text at baseline (x, y), clipped to MAX_CHARS then to ``width`` mm with "…"."""
     return Text(x, y, size, fit_text(clip(text, MAX_CHARS), size, width, bold), bold, width)

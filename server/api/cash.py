@@ -152,7 +152,8 @@ class CashController(Controller):
     @post("/handovers/{handover_id:str}/close", guards=[allow(*MANAGERS)], operation_id="closeCashHandover", status_code=200)
     async def close(self, db: Database, request: Request, handover_id: str, data: HandoverClose) -> dict[str, str]:
         """A supervisor closes a handover with a note that explains any difference."""
-        await cash.close_handover(db, request.user.actor, handover_id, data.note)
+        bound = visible_warehouse(request.user)
+        await cash.close_handover(db, request.user.actor, handover_id, data.note, None if bound is None else frozenset({bound}))
         return {"id": handover_id, "status": "closed"}
 
 

@@ -35,7 +35,7 @@ class DeviceController(Controller):
     @post("/enroll", operation_id="enrollDevice", status_code=201, exclude_from_auth=True, security=[])
     async def enroll(self, db: Database, request: Request, data: EnrollRequest) -> EnrolledDevice:
         """Trade an enrollment code for a device token (shown once). Needs no token."""
-        enrolled = await usecases.enroll(db, data.code, data.name, data.app_version)
+        enrolled = await usecases.enroll(db, data.code, data.name, data.app_version, request.app.state.settings)
         return EnrolledDevice(
             enrolled.device_id, enrolled.token, enrolled.name, enrolled.role, enrolled.scope,
             request.app.state.settings.public_url,

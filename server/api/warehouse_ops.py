@@ -54,7 +54,8 @@ class WarehouseOpsController(Controller):
     @post("/devices/{device_id:str}/sscc-blocks", guards=[allow(*MANAGERS)], operation_id="allocateSsccBlock", status_code=201)
     async def allocate(self, db: Database, request: Request, device_id: str, data: SsccBlockRequest) -> SsccBlock:
         """Allocate SSCC serial references to a packing device; they reach it with its next pull."""
-        block = await packing.allocate_sscc_block(db, device_id, data.count, bound_warehouse=request.user.warehouse_id)
+        block = await packing.allocate_sscc_block(db, device_id, data.count, bound_warehouse=request.user.warehouse_id,
+                                                  numbering=packing.sscc_numbering(request.app.state.settings))  # fmt: skip
         first, last = block.sscc(block.first_serial), block.sscc(block.last_serial)
         return SsccBlock(block.id, device_id, block.extension_digit, block.company_prefix, block.first_serial, block.last_serial,
                          first, last)  # fmt: skip

@@ -8,6 +8,7 @@ handovers by their `shift_day` (the record has no warehouse time zone yet).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -127,8 +128,9 @@ class HandoverRow:
 
 
 async def handovers(conn: AsyncConnection, *, courier_id: int | None = None, status: str | None = None, day: date | None = None,
-                    warehouse_id: int | None = None, limit: int = 200) -> list[HandoverRow]:  # fmt: skip
-    """Handovers newest first, with how many payments each accounted for."""
+                    warehouse_id: int | None = None, warehouse_ids: Collection[int] | None = None,
+                    limit: int = 200) -> list[HandoverRow]:  # fmt: skip
+    """Handovers newest first, with how many payments each accounted for (``warehouse_ids``: only these)."""
     h = cash_handovers.c
     claimed = select(payments.c.handover_id, func.count().label("n")).where(payments.c.handover_id.is_not(None)).group_by(payments.c.handover_id).subquery()
     query = (
@@ -142,6 +144,8 @@ async def handovers(conn: AsyncConnection, *, courier_id: int | None = None, sta
     for wanted, column in ((courier_id, h.courier_id), (status, h.status), (day, h.shift_day), (warehouse_id, couriers.c.warehouse_id)):
         if wanted is not None:
             query = query.where(column == wanted)
+    if warehouse_ids is not None:
+        query = query.where(couriers.c.warehouse_id.in_(sorted(warehouse_ids)))
     return [HandoverRow(*r) for r in await conn.execute(query)]
 
 

@@ -6,8 +6,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.db.tables import SYNC, couriers
+from server.reads.supervision import cursor_lags
 from server.wire.devices import DeviceStatus
-from sync import changelog
 from sync.registry import Device
 
 
@@ -15,17 +15,21 @@ async def list_devices(conn: AsyncConnection, sync_app, warehouse_id: int | None
     """Devices newest first with last activity and cursor lag (changes waiting in their scope)."""
     rows = (await conn.execute(select(SYNC.devices).order_by(SYNC.devices.c.created_at.desc()))).all()
     courier_wh = {r.id: r.warehouse_id for r in await conn.execute(select(couriers.c.id, couriers.c.warehouse_id))}
-    result = []
-    for r in rows:
-        wh = r.scope.get("warehouse_id") or courier_wh.get(r.scope.get("courier_id"))
-        if warehouse_id is not None and wh != warehouse_id:
-            continue
-        scopes = sync_app.scopes(Device(r.id, r.name, r.role, r.scope, r.last_seq))
-        lag = await changelog.count_after(conn, SYNC, scopes, r.pulled_version) if scopes else 0
-        result.append(
-            DeviceStatus(
-                r.id, r.name, r.role, r.scope, r.created_at, r.revoked_at, r.last_seen_at, r.last_push_at,
-                r.last_pull_at, r.last_seq, r.pending, lag, r.app_version, r.last_error, r.clock_skew_ms,
-            )  # fmt: skip
-        )
-    return result
+    picked = [
+        r for r in rows
+        if warehouse_id is None or (r.scope.get("warehouse_id") or courier_wh.get(r.scope.get("courier_id"))) == warehouse_id
+    ]  # fmt: skip
+    # Every lag in batched statements that count each distinct (scope, cursor) once, instead of one
+    # count per device; a scope listed twice is counted once, as `scope IN (...)` did.
+    wanted = {
+        r.id: [(scope, r.pulled_version) for scope in dict.fromkeys(sync_app.scopes(Device(r.id, r.name, r.role, r.scope, r.last_seq)))]
+        for r in picked
+    }
+    lags = await cursor_lags(conn, wanted)
+    return [
+        DeviceStatus(
+            r.id, r.name, r.role, r.scope, r.created_at, r.revoked_at, r.last_seen_at, r.last_push_at,
+            r.last_pull_at, r.last_seq, r.pending, lags[r.id], r.app_version, r.last_error, r.clock_skew_ms,
+        )  # fmt: skip
+        for r in picked
+    ]

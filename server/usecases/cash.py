@@ -15,9 +15,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.clock import now
+from server.db.order_store import append_events
 from server.db.tables import cash_handovers, couriers, exceptions, payments
 from server.domain import cash as rules
-from server.domain.events import Actor
+from server.domain.events import Actor, OrderEvent
 from server.domain.refusals import NotFound, Refused
 from sync.database import Database
 
@@ -89,18 +90,40 @@ async def hand_over_cash(db: Database, actor: Actor, handover_id: str, courier_i
         return Handover(handover_id, courier_id, currency, reconciliation.expected, counted, reconciliation.difference, len(unclaimed))
 
 
-async def close_handover(db: Database, actor: Actor, handover_id: str, note: str) -> None:
-    """A supervisor closes a reconciled handover with a note (required: it explains any difference)."""
-    if not note.strip():
+CLOSE_NOTE_MAX = 2000
+
+
+async def close_handover(db: Database, actor: Actor, handover_id: str, note: str,
+                         warehouse_ids: frozenset[int] | None = None) -> list[int]:  # fmt: skip
+    """A supervisor closes a reconciled handover with a note (required: it explains any difference).
+
+    ``warehouse_ids``: the warehouses the person may act on (None: all); another warehouse's handover
+    is answered like one that does not exist. The closing is an event on the timeline of every order
+    whose cash the handover accounted for, in the same transaction; returns those orders.
+    """
+    note = note.strip()
+    if not note:
         raise Refused("close_note_required", "closing a handover needs a note")
+    if len(note) > CLOSE_NOTE_MAX:
+        raise Refused("note_too_long", f"a note has at most {CLOSE_NOTE_MAX} characters")
+    at = now()
+    h = cash_handovers.c
     async with db.write() as conn:
-        row = (await conn.execute(select(cash_handovers.c.status).where(cash_handovers.c.id == handover_id).with_for_update())).first()
-        if row is None:
+        row = (await conn.execute(
+            select(h.status, h.courier_id, h.currency, h.expected, h.counted, h.difference, couriers.c.warehouse_id)
+            .join(couriers, couriers.c.id == h.courier_id).where(h.id == handover_id).with_for_update(of=cash_handovers)
+        )).first()  # fmt: skip
+        if row is None or (warehouse_ids is not None and row.warehouse_id not in warehouse_ids):
             raise NotFound("handover", handover_id)
         if row.status == "closed":
             raise Refused("handover_closed", "this handover is already closed")
-        await conn.execute(update(cash_handovers).where(cash_handovers.c.id == handover_id)
-                           .values(status="closed", closed_by=actor.id, close_note=note.strip()))  # fmt: skip
+        await conn.execute(update(cash_handovers).where(h.id == handover_id).values(status="closed", closed_by=actor.id, close_note=note))
+        order_ids = sorted(set((await conn.execute(select(payments.c.order_id).where(payments.c.handover_id == handover_id))).scalars()))
+        data = {"handover_id": handover_id, "courier_id": row.courier_id, "currency": row.currency, "expected": row.expected,
+                "counted": row.counted, "difference": row.difference, "note": note}  # fmt: skip
+        for order_id in order_ids:
+            await append_events(conn, order_id, actor, [OrderEvent("cash_handover_closed", at, data)])
+        return order_ids
 
 
 async def set_cash_limit(db: Database, courier_id: int, limit: int | None) -> None:

@@ -8,7 +8,6 @@ stored only as SHA-256 digests.
 from __future__ import annotations
 
 import hashlib
-import os
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from sqlalchemy import insert, select, update
 from server.clock import now
 from server.db.tables import SYNC, couriers, warehouses
 from server.domain.refusals import NotFound, Refused
+from server.settings import Settings
 from sync import bulk
 from sync.database import Database
 
@@ -117,8 +117,12 @@ async def create_enrollment(
     return Enrollment(f"{code[:5]}-{code[5:]}", role, scope, at + ENROLLMENT_TTL)
 
 
-async def enroll(db: Database, code: str, name: str, app_version: str | None) -> Enrolled:
-    """Trade a live enrollment code for a device token (shown once)."""
+async def enroll(db: Database, code: str, name: str, app_version: str | None, settings: Settings | None = None) -> Enrolled:
+    """Trade a live enrollment code for a device token (shown once).
+
+    ``settings`` says how large a packing handheld's first SSCC block is and how SSCCs are numbered;
+    a caller without Settings (a test, a script) gets the environment's.
+    """
     at = now()
     e = SYNC.enrollments.c
     device_id = uuid.uuid4().hex
@@ -136,21 +140,16 @@ async def enroll(db: Database, code: str, name: str, app_version: str | None) ->
                 last_seq=0, pulled_version=0, app_version=app_version,
             )
         )  # fmt: skip
-        first_block = first_block_size()
-        if row.role in (DeviceRole.PACKER, DeviceRole.WAREHOUSE) and first_block:
+        settings = settings or Settings.from_env()
+        if row.role in (DeviceRole.PACKER, DeviceRole.WAREHOUSE) and settings.sscc_first_block:
             # A packing handheld gets its first block of SSCC serials at once, so it can print
             # parcel labels before its first sync.
-            from server.usecases.packing import issue_block
+            from server.usecases.packing import issue_block, sscc_numbering
             from sync import changelog
 
-            _block, changes = await issue_block(conn, device_id, first_block, at)
+            _block, changes = await issue_block(conn, device_id, settings.sscc_first_block, at, sscc_numbering(settings))
             await changelog.record(conn, SYNC, changes, at)
     return Enrolled(device_id, token, name, row.role, row.scope)
-
-
-def first_block_size() -> int:
-    """SSCC serials a new packing handheld receives at enrollment (TALLY_SSCC_FIRST_BLOCK; 0: none)."""
-    return int(os.environ.get("TALLY_SSCC_FIRST_BLOCK", "500"))
 
 
 async def authenticate_device(db: Database, token: str) -> DevicePrincipal | str | None:

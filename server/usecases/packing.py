@@ -8,8 +8,6 @@ device's private scope.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy import insert, select
@@ -20,17 +18,12 @@ from server.db.dialect import upsert
 from server.db.tables import SYNC, counters, sscc_blocks
 from server.domain.packing import SsccBlock
 from server.domain.refusals import NotFound, Refused
+from server.settings import Settings
 from server.syncapp import feeds
 from server.usecases.devices import DeviceRole, scope_warehouse
 from sync import changelog
 from sync.database import Database
 from sync.registry import ChangeRow
-
-# Settings has no GS1 fields yet: read here, when asked (never at import time).
-PREFIX_ENV = "TALLY_GS1_COMPANY_PREFIX"
-EXTENSION_ENV = "TALLY_SSCC_EXTENSION"
-DEFAULT_PREFIX = "4601234"
-DEFAULT_EXTENSION = "0"
 
 PACKING_ROLES = frozenset({DeviceRole.PACKER, DeviceRole.WAREHOUSE})
 DEFAULT_BLOCK = 500
@@ -40,24 +33,26 @@ MAX_BLOCK = 10_000
 LOW_WATER = 100
 
 
-def sscc_numbering(env: Mapping[str, str] | None = None) -> tuple[int, str]:
+def sscc_numbering(settings: Settings) -> tuple[int, str]:
     """The extension digit and GS1 Company Prefix new SSCCs are built from (GenSpecs 2.2.1)."""
-    env = os.environ if env is None else env
-    prefix = env.get(PREFIX_ENV, DEFAULT_PREFIX)
-    extension = env.get(EXTENSION_ENV, DEFAULT_EXTENSION)
+    prefix, extension = settings.gs1_company_prefix, settings.sscc_extension
     if not (prefix.isascii() and prefix.isdigit() and 7 <= len(prefix) <= 10):
-        raise Refused("gs1_prefix_invalid", f"{PREFIX_ENV} must be 7 to 10 digits, got {prefix!r}")
+        raise Refused("gs1_prefix_invalid", f"TALLY_GS1_COMPANY_PREFIX must be 7 to 10 digits, got {prefix!r}")
     if not (extension.isascii() and extension.isdigit() and len(extension) == 1):
-        raise Refused("sscc_extension_invalid", f"{EXTENSION_ENV} must be one digit, got {extension!r}")
+        raise Refused("sscc_extension_invalid", f"TALLY_SSCC_EXTENSION must be one digit, got {extension!r}")
     return int(extension), prefix
 
 
 async def issue_block(conn: AsyncConnection, device_id: str, count: int, at: datetime,
                       numbering: tuple[int, str] | None = None) -> tuple[SsccBlock, list[ChangeRow]]:  # fmt: skip
-    """Take the next `count` serial references for a device inside the caller's transaction."""
+    """Take the next `count` serial references for a device inside the caller's transaction.
+
+    ``numbering``: from ``sscc_numbering(settings)``. A caller that holds no Settings (the sync
+    handler's top-up) gets the environment's, read through Settings like the server's own.
+    """
     if not 1 <= count <= MAX_BLOCK:
         raise Refused("block_size_invalid", f"a block holds 1 to {MAX_BLOCK} serials")
-    extension, prefix = numbering or sscc_numbering()
+    extension, prefix = numbering or sscc_numbering(Settings.from_env())
     top = 10 ** (16 - len(prefix)) - 1  # the serial reference fills what the prefix leaves of 16 digits
     bumped = upsert(conn, counters).values(name=f"sscc:{extension}:{prefix}", value=count)
     bumped = bumped.on_conflict_do_update(index_elements=[counters.c.name], set_={"value": counters.c.value + count})
@@ -72,8 +67,8 @@ async def issue_block(conn: AsyncConnection, device_id: str, count: int, at: dat
     return SsccBlock(block_id, extension, prefix, first, last), await feeds.sscc_block_changes(conn, [block_id])
 
 
-async def allocate_sscc_block(db: Database, device_id: str, count: int = DEFAULT_BLOCK, *,
-                              bound_warehouse: int | None = None) -> SsccBlock:  # fmt: skip
+async def allocate_sscc_block(db: Database, device_id: str, count: int = DEFAULT_BLOCK, *, bound_warehouse: int | None = None,
+                              numbering: tuple[int, str] | None = None) -> SsccBlock:  # fmt: skip
     """Allocate a block of SSCCs to a packing device; it arrives on the device with its next pull."""
     at = now()
     d = SYNC.devices.c
@@ -85,7 +80,7 @@ async def allocate_sscc_block(db: Database, device_id: str, count: int = DEFAULT
             raise Refused("device_not_packing", f"a {device.role} device does not print parcel labels")
         if device.revoked_at is not None:
             raise Refused("device_revoked", "the device is revoked")
-        block, changes = await issue_block(conn, device_id, count, at)
+        block, changes = await issue_block(conn, device_id, count, at, numbering)
         await changelog.record(conn, SYNC, changes, at)
     return block
 

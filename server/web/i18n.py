@@ -262,6 +262,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "rt.cash_not_handed": ("не сдано", "not handed over"),
     "rt.handover_open": ("расхождение не закрыто", "difference open"),
     "rt.handover_closed": ("закрыто", "closed"),
+    "rt.handovers": ("Сдача выручки", "Cash handovers"),
+    "rt.cashier": ("Кассир", "Cashier"),
+    "rt.close_note": ("Комментарий к закрытию", "Closing note"),
+    "rt.close_handover": ("Закрыть сверку", "Close handover"),
+    "rt.no_handovers": ("В этот день выручку не сдавали.", "No cash was handed over on this day."),
     "rt.cash_on_hand": ("На руках", "On hand"),
     "rt.cash_on_hand_hint": ("Наличные, которые курьер получил и ещё не сдал", "Cash the courier collected and has not handed over"),
     "rt.card_expected": ("Картой при получении", "Card on delivery"),
@@ -392,6 +397,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "event.order_closed": ("заказ закрыт", "order closed"),
     "event.exception_resolved": ("исключение решено", "exception resolved"),
     "event.exception_noted": ("комментарий к исключению", "exception noted"),
+    "event.cash_handover_closed": ("сверка сдачи выручки закрыта", "cash handover closed"),
     # device roles
     "role.picker": ("комплектовщик", "picker"),
     "role.checker": ("контролёр", "checker"),
@@ -415,6 +421,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     # flash messages after a POST (only these keys may be shown: no text is reflected from the URL)
     "flash.revoked": ("Устройство отозвано.", "The device was revoked."),
     "flash.resolved": ("Решение записано.", "The decision was recorded."),
+    "flash.handover_closed": ("Сверка закрыта.", "The handover was closed."),
 }
 
 

@@ -9,6 +9,8 @@ import uuid
 from sqlalchemy import select
 
 from server.db.tables import cash_handovers, exceptions, invoices, orders, payments
+from server.usecases.catalog import create_warehouse
+from server.usecases.tokens import create_token
 from tests.conftest import auth
 from tests.courier.world import a_phone, a_route, a_world, deliver, pay
 
@@ -185,3 +187,16 @@ async def test_courier_cash_per_shift_day_adds_up_to_the_kopeck(client, db, tmp_
         "cod_planned": a.total + card.total + b.total, "cod_expected": a.total + card.total, "collected_cash": a.total,
         "collected_card": card.total, "collected": a.total + card.total, "handed_over": a.total - 1, "handover_expected": a.total,
         "handover_difference": -1, "cash_on_hand": 0}  # fmt: skip
+
+
+async def test_a_supervisor_token_bound_to_another_warehouse_cannot_close_the_handover(client, db, tokens) -> None:  # noqa: ANN001
+    world = await a_world(db)
+    created = await client.post("/api/cash/handovers", json={"courier_id": world.couriers[0], "counted": 0, "currency": "RUB",
+                                                             "cashier": "Кассир"}, headers=auth(tokens["office"]))  # fmt: skip
+    handover = created.json()["id"]
+    elsewhere, _ = await create_token(db, "supervisor", "other", await create_warehouse(db, f"W{uuid.uuid4().hex[:5]}", "Склад СПб"))
+    here, _ = await create_token(db, "supervisor", "own", world.warehouse)
+    refused = await client.post(f"/api/cash/handovers/{handover}/close", json={"note": "сверено"}, headers=auth(elsewhere))
+    assert (refused.status_code, refused.json()["code"]) == (404, "handover_not_found")
+    closed = await client.post(f"/api/cash/handovers/{handover}/close", json={"note": "сверено"}, headers=auth(here))
+    assert closed.status_code == 200

@@ -1,13 +1,18 @@
 """Barcode symbols decode back to their exact payload with a real decoder (zxing-cpp)."""
 
 import pytest
+import qrcode
+import qrcode.constants
 import zxingcpp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from labels.code128 import code128_values
 from labels.errors import GS1Error, SymbolError
+from labels.matrix_codes import QR_MASK
 from labels.png_render import render_symbol_png
 from labels.svg_render import render_symbol_svg
-from labels.symbols import encode_gs1, encode_symbol
+from labels.symbols import encode_gs1, encode_symbol, qr_size_estimate
 
 from .decoding import decode, decode_png, rasterize_svg_paths
 
@@ -97,3 +102,35 @@ def test_unencodable_payloads_raise_a_coded_error(kind, payload, error, code):
     with pytest.raises(error) as err:
         encode_symbol(kind, payload)
     assert err.value.code == code
+
+
+def test_a_qr_payload_too_long_for_version_40_is_a_coded_error():
+    with pytest.raises(SymbolError) as err:
+        encode_symbol("qr", "x" * 3000).rows  # noqa: B018 - the matrix is built on first use
+    assert err.value.code == "too_long"
+
+
+QR_PAYLOADS = st.text(st.sampled_from("abcXYZ0123456789:-/ ЖЯё€"), min_size=1, max_size=300)
+
+
+@settings(max_examples=40, deadline=None)
+@given(payload=QR_PAYLOADS)
+def test_every_qr_decodes_to_its_exact_payload(payload):
+    # The mask is fixed rather than scored: whatever the data, the symbol must still read back.
+    found = decode_png(render_symbol_png(encode_symbol("qr", payload), module_mm=0.5))
+    assert [(b.format, b.text) for b in found] == [(zxingcpp.BarcodeFormat.QRCode, payload)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(payload=QR_PAYLOADS)
+def test_a_qr_is_never_larger_than_its_size_estimate(payload):
+    # Templates size the QR's box from the estimate without encoding it (the ZPL path never does).
+    assert len(encode_symbol("qr", payload).rows) <= qr_size_estimate(payload)
+
+
+def test_qr_matrices_come_from_the_qrcode_package_with_the_fixed_mask():
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0, mask_pattern=QR_MASK)
+    qr.add_data("tally:parcel:PCL-2026-000042")
+    qr.make(fit=True)
+    expected = tuple("".join("1" if dark else "0" for dark in row) for row in qr.modules)
+    assert encode_symbol("qr", "tally:parcel:PCL-2026-000042").rows == expected

@@ -8,10 +8,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import msgspec
+import pytest
 from sqlalchemy import select
 
 from server.db.tables import marking_codes, order_events, orders, pallets, parcel_items, parcels, product_stock, sscc_blocks
 from server.domain.packing import SsccBlock, next_sscc
+from server.settings import Settings
+from server.usecases.devices import create_enrollment
 from server.usecases.packing import allocate_sscc_block
 from server.usecases.picking import create_pick_list
 from sync.client import SyncClient
@@ -287,3 +291,40 @@ async def test_a_packing_handheld_can_print_labels_before_its_first_push(client,
     picker = await floor.handheld("picker", "picker-2")
     await picker._pull_all(1000)
     assert not [k for (k, _) in picker.replica() if k == "sscc_block"]  # pickers print no parcel labels
+
+
+@pytest.fixture
+def settings(settings: Settings, request: pytest.FixtureRequest) -> Settings:
+    """The server's settings, with the changes a test asks for by `parametrize("settings", [{...}], indirect=True)`."""
+    return msgspec.structs.replace(settings, **getattr(request, "param", {}))
+
+
+OWN_NUMBERING = {"gs1_company_prefix": "4607012345", "sscc_extension": "3", "sscc_first_block": 20}
+
+
+@pytest.mark.parametrize("settings", [OWN_NUMBERING], indirect=True)
+async def test_sscc_numbering_comes_from_the_servers_settings(client, db, tokens, monkeypatch) -> None:  # noqa: ANN001
+    # The environment says otherwise: the server's Settings, built once, are what the use cases get.
+    monkeypatch.setenv("TALLY_GS1_COMPANY_PREFIX", "9999999")
+    monkeypatch.setenv("TALLY_SSCC_FIRST_BLOCK", "700")
+    world = await a_warehouse(db, {"BOLT": ("A-01", 1)})
+    code = await create_enrollment(db, "test", "packer", {"warehouse_id": world.warehouse})
+    enrolled = await client.post("/api/devices/enroll", json={"code": code.code, "name": "settings-packer"})
+    assert enrolled.status_code == 201
+    device_id = enrolled.json()["device_id"]
+    allocated = await client.post(f"/api/devices/{device_id}/sscc-blocks", json={"count": 5}, headers=auth(tokens["admin"]))
+    assert allocated.status_code == 201 and allocated.json()["first_sscc"].startswith("34607012345")
+    async with db.read() as conn:
+        b = sscc_blocks.c
+        blocks = (await conn.execute(select(b.extension_digit, b.company_prefix, b.first_serial, b.last_serial)
+                                     .where(b.device_id == device_id).order_by(b.id))).all()  # fmt: skip
+    assert [tuple(r) for r in blocks] == [(3, "4607012345", 1, 20), (3, "4607012345", 21, 25)]
+
+
+@pytest.mark.parametrize("settings", [{"gs1_company_prefix": "46O1234", "sscc_first_block": 0}], indirect=True)
+async def test_a_bad_company_prefix_in_the_settings_is_refused_with_its_code(client, db, tokens) -> None:  # noqa: ANN001
+    world = await a_warehouse(db, {"BOLT": ("A-01", 1)})
+    code = await create_enrollment(db, "test", "packer", {"warehouse_id": world.warehouse})
+    device_id = (await client.post("/api/devices/enroll", json={"code": code.code, "name": "p"})).json()["device_id"]
+    refused = await client.post(f"/api/devices/{device_id}/sscc-blocks", json={}, headers=auth(tokens["admin"]))
+    assert (refused.status_code, refused.json()["code"]) == (422, "gs1_prefix_invalid")

@@ -14,7 +14,7 @@ from server.syncapp.app import TallySync
 from server.syncapp.feeds import warehouse_scope
 from sync import changelog
 from sync.database import Database
-from sync.registry import ChangeRow
+from sync.registry import ChangeRow, Device
 from tests.web.world import WebWorld
 
 EVERYONE = reads.Visibility(None)
@@ -83,3 +83,21 @@ async def test_cursor_lags_are_counted_in_batches_for_many_devices(db: Database,
             (_, first), (_, second) = wanted[device]
             own = await changelog.count_after(conn, SYNC, ["catalog"], first) + await changelog.count_after(conn, SYNC, [warehouse_scope(world.wh_a)], second)
             assert lags[device] == own
+
+
+async def test_the_device_list_counts_each_devices_lag_like_the_change_log(db: Database, world: WebWorld) -> None:
+    # Every device (revoked ones too) against count_after over its own scopes and cursor: the list
+    # counts all of them in batched statements, not one query per device.
+    async with db.write() as conn:
+        await changelog.record(conn, SYNC, [ChangeRow(warehouse_scope(world.wh_b), "pick_list", str(i), "put", {"id": i}) for i in range(5)], now())
+        await conn.execute(update(SYNC.devices).where(SYNC.devices.c.id == world.device_b).values(pulled_version=3, revoked_at=now()))
+    sync_app = TallySync()
+    async with db.read() as conn:
+        listed = await list_devices(conn, sync_app, None)
+        devices = (await conn.execute(select(SYNC.devices))).all()
+        own = {}
+        for r in devices:
+            scopes = sync_app.scopes(Device(r.id, r.name, r.role, r.scope, r.last_seq))
+            own[r.id] = await changelog.count_after(conn, SYNC, scopes, r.pulled_version) if scopes else 0
+    assert {d.id: d.cursor_lag for d in listed} == own
+    assert own[world.device_b] >= 5 and len(listed) == len(devices)

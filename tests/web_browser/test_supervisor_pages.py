@@ -180,3 +180,20 @@ def test_resolving_an_exception_from_the_queue(page: Page, pages_server: PagesSe
     expect(page.locator(".flash.good")).to_be_visible()
     expect(page.locator(f"#exc-{pages_server.world.exc_a} .note")).to_contain_text("позвонили кладовщику")
     shot(page, "exceptions-after-note")
+
+
+def test_closing_a_cash_handover_with_a_note(page: Page, pages_server: PagesServer) -> None:
+    watch = Watch(page)
+    w = pages_server.world
+    ((handover_id,),) = pages_server.query("SELECT id FROM cash_handovers WHERE courier_id = ?", w.courier_a)
+    sign_in(page, pages_server, "supervisor", "supervisor")
+    page.goto(f"{pages_server.url}/web/routes/?day={w.day}")
+    row = page.locator(f"#handover-{handover_id}")
+    row.locator("input[name=note]").fill("недостача 10 ₽ удержана")
+    row.get_by_role("button", name="Закрыть сверку").click()
+    expect(page.locator(".flash.good")).to_contain_text("Сверка закрыта")
+    expect(page.locator(f"#handover-{handover_id}")).to_contain_text("недостача 10 ₽ удержана")
+    expect(page.locator(f"#handover-{handover_id} form")).to_have_count(0)
+    shot(page, "routes-and-cash-handover-closed")
+    assert pages_server.query("SELECT status, closed_by FROM cash_handovers WHERE id = ?", handover_id) == [("closed", "user:supervisor")]
+    assert watch.console == [] and watch.dialogs == []
