@@ -69,7 +69,9 @@ def _barcode(item: Barcode, dpmm: float) -> str:
     x, y = _dots(item.x, dpmm), _dots(item.y, dpmm)
     if symbol.kind in ("code128", "gs1-128"):
         # ^BC mode N with our own subset choice; interpretation line off, we print the HRI as text.
-        return f"^FO{x},{y}^BY{module}^BCN,{_dots(item.bar_height, dpmm)},N,N,N,N^FD{zpl_code128_data(symbol)}^FS"
+        data = zpl_code128_data(symbol)
+        fh = "^FH" if data != (escaped := _escape(data)) else ""  # a "^" or "~" in a bin code would end the field
+        return f"^FO{x},{y}^BY{module}^BCN,{_dots(item.bar_height, dpmm)},N,N,N,N{fh}^FD{escaped}^FS"
     if symbol.kind == "ean13":
         return f"^FO{x},{y}^BY{module}^BEN,{_dots(item.bar_height, dpmm)},N,N^FD{symbol.payload[:12]}^FS"
     if symbol.kind == "qr":

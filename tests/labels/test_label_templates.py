@@ -140,6 +140,14 @@ def test_zpl_escapes_its_control_characters_in_text():
     assert "Заказ № A_5EB_7EC_5FD" in zpl
 
 
+def test_zpl_escapes_its_control_characters_in_code_128_data():
+    zpl = render_label_zpl(a_label("bin_80x40", location="A^1~2_3")).decode("utf-8")
+    barcode = next(field for field in zpl.split("^FS") if "^BCN" in field)
+    assert "^FH^FD" in barcode and barcode.endswith("A_5E1_7E2_5F3")
+    plain = render_label_zpl(a_label("bin_80x40")).decode("utf-8")
+    assert "^FH" not in next(field for field in plain.split("^FS") if "^BCN" in field)
+
+
 def test_pdf_sheet_keeps_cyrillic_text_extractable():
     labels = [a_label("parcel_100x150", parcel_number=n) for n in (1, 2, 3)] + [a_label("product_58x40")]
     reader = PdfReader(io.BytesIO(render_labels_pdf(labels)))
