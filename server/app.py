@@ -115,7 +115,7 @@ def create_app(settings: Settings, database: Database | None = None) -> Litestar
                 path="/vendor", directories=[PWA_DIR.parent / "node_modules"], name="vendor", include_in_schema=False,
                 opt={"exclude_from_auth": True},
             ),
-            pwa_assets_router,  # the shell's JS and CSS, minified (before the plain static files below)
+            pwa_assets_router(PWA_DIR),  # the shell's JS and CSS, minified (before the plain static files below)
             create_static_files_router(
                 path="/", directories=[PWA_DIR], html_mode=True, name="pwa", include_in_schema=False,
                 opt={"exclude_from_auth": True},  # the PWA's shell, service worker and manifest load before enrollment

@@ -30,8 +30,8 @@ def minify(path: Path) -> bytes:
     return cached[1]
 
 
-def _serve(folder: str, file: str) -> Response[bytes]:
-    root = (PWA_DIR / folder).resolve()
+def _serve(pwa_dir: Path, folder: str, file: str) -> Response[bytes]:
+    root = (pwa_dir / folder).resolve()
     path = (root / file.lstrip("/")).resolve()
     if not path.is_relative_to(root) or path.suffix not in _MEDIA or not path.is_file():
         raise NotFoundException(f"no such file: /{folder}{file}")
@@ -40,14 +40,15 @@ def _serve(folder: str, file: str) -> Response[bytes]:
     return Response(minify(path), media_type=_MEDIA[path.suffix], headers={"Cache-Control": "no-cache"})
 
 
-@get("/js/{file:path}", include_in_schema=False, opt={"exclude_from_auth": True}, sync_to_thread=False)
-def script(file: str) -> Response[bytes]:
-    return _serve("js", file)
+def pwa_assets_router(pwa_dir: Path = PWA_DIR) -> Router:
+    """/js/… and /css/… of the shell in `pwa_dir`, minified."""
 
+    @get("/js/{file:path}", include_in_schema=False, opt={"exclude_from_auth": True}, sync_to_thread=False)
+    def script(file: str) -> Response[bytes]:
+        return _serve(pwa_dir, "js", file)
 
-@get("/css/{file:path}", include_in_schema=False, opt={"exclude_from_auth": True}, sync_to_thread=False)
-def stylesheet(file: str) -> Response[bytes]:
-    return _serve("css", file)
+    @get("/css/{file:path}", include_in_schema=False, opt={"exclude_from_auth": True}, sync_to_thread=False)
+    def stylesheet(file: str) -> Response[bytes]:
+        return _serve(pwa_dir, "css", file)
 
-
-pwa_assets_router = Router(path="/", route_handlers=[script, stylesheet], include_in_schema=False)
+    return Router(path="/", route_handlers=[script, stylesheet], include_in_schema=False)
