@@ -35,12 +35,19 @@ export async function render() {
   }
   if (current.cleanup) current.cleanup();
   const screen = screens.get(name);
-  current = { name, params, screen, cleanup: null };
+  const mine = { name, params, screen, cleanup: null };
+  current = mine;
   document.body.dataset.screen = name;
   for (const link of document.querySelectorAll('[data-nav]')) link.classList.toggle('active', link.dataset.nav === name);
-  root.replaceChildren();
-  const cleanup = await screen.render(root, context, params);
-  if (current.screen === screen) current.cleanup = typeof cleanup === 'function' ? cleanup : null;
+  // Each render draws into a box of its own: a render still awaiting its data when the next one
+  // starts (a hash change and a language switch at once) then fills a box nobody sees, instead of
+  // drawing its content a second time into the screen.
+  const box = document.createElement('div');
+  box.className = 'screen-box';
+  root.replaceChildren(box);
+  const cleanup = await screen.render(box, context, params);
+  if (current === mine) mine.cleanup = typeof cleanup === 'function' ? cleanup : null;
+  else if (typeof cleanup === 'function') cleanup(); // superseded: stop its listeners now
 }
 
 export function start(rootElement, ctx) {

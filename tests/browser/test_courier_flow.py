@@ -322,3 +322,20 @@ def test_a_partial_delivery_refuses_the_unscanned_parcel_and_takes_only_what_is_
         [(stop.ssccs[0], "delivered"), (stop.ssccs[1], "refused")])
     assert tally_server.query("SELECT amount FROM payments WHERE order_id = ?", stop.order_id) == [(due,)]
     assert tally_server.query("SELECT count(*) FROM op_log WHERE device_id = ? AND status = 'applied'", device["device_id"]) == [(2,)]
+
+
+def test_two_renders_of_a_screen_at_once_draw_it_once(page: Page, tally_server: TallyServer) -> None:
+    """The stop screen reads the route before it draws; two renders racing (two quick language
+    switches) once drew its content twice."""
+    day = a_courier_day(tally_server, "Courier render", [1])
+    (stop,) = day.stops
+    enroll(page, tally_server, "courier", "Courier render phone", courier_id=day.courier_id)
+    page.goto(f"{tally_server.url}/#/stop/{day.route_id}/{stop.stop_no}")
+    screen(page, "stop")
+    elements = "document.querySelectorAll('#screen *').length"
+    page.wait_for_timeout(500)
+    alone = page.evaluate(elements)
+    page.evaluate("window.dispatchEvent(new Event('langchange')); window.dispatchEvent(new Event('langchange'));")
+    page.wait_for_timeout(1000)
+    assert page.evaluate(elements) == alone
+    assert page.locator("#screen h1").count() == 1
