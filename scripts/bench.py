@@ -27,7 +27,7 @@ generator, the servers and PostgreSQL (and, on a shared machine, other work: the
 absolute figures are pessimistic: compare ratios taken in one run.
 
     .venv/bin/python scripts/bench.py --quick                     # a smaller version of each, under 5 minutes
-    .venv/bin/python scripts/bench.py --json var/bench.json       # the full run, about 25 minutes
+    .venv/bin/python scripts/bench.py --json var/bench.json       # the full run, about 30 minutes on a busy machine
     .venv/bin/python scripts/bench.py --only kinto --only lost    # some sections
 """
 
@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import os
 import random
@@ -86,10 +87,12 @@ class Plan:
     asgi_ops: int
 
 
-FULL = Plan(kinto_records=5_000, kinto_pg_records=500, kinto_runs=5, lost_per_client=2_000, lost_per_client_kinto=250,
-            load_devices=200, load_seconds=60, label_runs=7, label_scale=1.0, asgi_rounds=7, asgi_ops=8_000)  # fmt: skip
-QUICK = Plan(kinto_records=1_000, kinto_pg_records=150, kinto_runs=3, lost_per_client=500, lost_per_client_kinto=60,
-             load_devices=200, load_seconds=10, label_runs=3, label_scale=0.2, asgi_rounds=2, asgi_ops=1_000)  # fmt: skip
+FULL = Plan(kinto_records=2_000, kinto_pg_records=300, kinto_runs=5, lost_per_client=2_000, lost_per_client_kinto=250,
+            load_devices=200, load_seconds=60, label_runs=7, label_scale=1.0, asgi_rounds=5, asgi_ops=4_000)  # fmt: skip
+QUICK = Plan(kinto_records=300, kinto_pg_records=60, kinto_runs=3, lost_per_client=300, lost_per_client_kinto=30,
+             load_devices=50, load_seconds=10, label_runs=3, label_scale=0.2, asgi_rounds=1, asgi_ops=1_000)  # fmt: skip
+# Quick sync: one bootstrap run (building the 20,000-product database is most of that section's time).
+SYNC_QUICK = dataclasses.replace(bench_sync.QUICK, bootstrap_runs=1)
 
 
 def stats(values: list[float]) -> dict:
@@ -135,27 +138,33 @@ def run_all(sections: set[str], quick: bool, pg_url: str, workdir: Path, chart_p
     timings: dict[str, float] = {}
 
     def timed(name: str, fn):  # noqa: ANN001, ANN202
+        """Run one section; a section that fails is recorded and the others still run."""
         began = time.perf_counter()
         log(f"== {name}")
-        result = fn()
-        timings[name] = round(time.perf_counter() - began, 1)
-        return result
+        try:
+            return fn()
+        except Exception as error:  # noqa: BLE001
+            log(f"!! {name} failed: {error!r}")
+            d.setdefault("failed", {})[name] = repr(error)[:2000]
+            return None
+        finally:
+            timings[name] = round(time.perf_counter() - began, 1)
 
     if "sync" in sections:
-        profile = bench_sync.QUICK if quick else bench_sync.FULL
+        profile = SYNC_QUICK if quick else bench_sync.FULL
         results = {"sqlite": timed("sync sqlite", lambda: asyncio.run(bench_sync.run("sqlite", profile, {"push", "bootstrap"}, pg_url))),
                    "postgres": timed("sync postgres", lambda: asyncio.run(bench_sync.run(
                        "postgres", profile, {"push"} if quick else {"push", "bootstrap"}, pg_url)))}  # fmt: skip
-        table, flat = bench_sync.report(results, profile)
-        d["sync_table"] = table
-        d["sync"] = flat
+        results = {k: v for k, v in results.items() if v is not None}
+        if results:
+            d["sync_table"], d["sync"] = bench_sync.report(results, profile)
     if "kinto" in sections:
         d["kinto"] = timed("kinto", lambda: asyncio.run(kinto_push(plan, pg_url, workdir)))
     if "lost" in sections:
         d["lost"] = timed("acked minus stored", lambda: asyncio.run(bench_lost.run(plan.lost_per_client, plan.lost_per_client_kinto, pg_url)))
     if "growth" in sections:
         d["growth"] = timed("growth", lambda: asyncio.run(bench_growth.run(quick, pg_url)))
-        if chart_path is not None:
+        if chart_path is not None and d["growth"] is not None:
             bench_growth.chart(d["growth"], chart_path)
     if "load" in sections:
         d["load"] = {kind: timed(f"load {kind}", lambda kind=kind: asyncio.run(
@@ -164,6 +173,9 @@ def run_all(sections: set[str], quick: bool, pg_url: str, workdir: Path, chart_p
         d["labels"] = timed("labels", lambda: labels(plan))
     if "asgi" in sections:
         d["asgi"] = timed("asgi", lambda: asyncio.run(bench_asgi.run(plan.asgi_rounds, plan.asgi_ops, pg_url)))
+    d = {k: v for k, v in d.items() if v is not None}
+    if "load" in d:
+        d["load"] = {k: v for k, v in d["load"].items() if v is not None}
     d["seconds"] = timings
     d["loadavg_1min_end"] = os.getloadavg()[0]
     return d
@@ -197,7 +209,7 @@ def headline(d: dict) -> dict[str, dict]:
         big = max(d["growth"]["log"]["sizes"])
         h["pull_flat_ratio"] = {"value": d["growth"]["log"]["pull_flat_ratio"], "note": f"{pulls[f'{big}_l1000']['p50']:.1f} / "
                                 f"{pulls['10000_l1000']['p50']:.1f} ms"}  # fmt: skip
-    if "load" in d:
+    if "sqlite" in d.get("load", {}):
         lo = d["load"]["sqlite"]
         h["devices_200_p50_ms"] = {"value": max(lo["push_p50_ms"], lo["pull_p50_ms"])}
         h["devices_200_p99_ms"] = {"value": max(lo["push_p99_ms"], lo["pull_p99_ms"])}
@@ -236,10 +248,11 @@ def render(d: dict, h: dict[str, dict]) -> str:
             f"{name} {r['acked']} / {r['stored']}" + (f" ({r['refused']} refused)" if "refused" in r else "")
             for name, r in d["lost"].items()))  # fmt: skip
     if "load" in d:
-        lines.append("\nload (devices, server processes): push p50/p99 ms, pull p50/p99 ms, errors, server RSS peak MB")
+        lines.append("\nload (devices, server processes): push, pull and first (snapshot) pull p50/p99 ms, errors, server RSS peak MB")
         for kind, lo in d["load"].items():
             lines.append(f"  {kind:<9} {lo['devices']} dev, {lo['server_processes']} proc: push {lo['push_p50_ms']}/{lo['push_p99_ms']}, "
-                         f"pull {lo['pull_p50_ms']}/{lo['pull_p99_ms']}, errors {lo['errors']}, RSS {lo['rss_peak_mb']:.0f} "
+                         f"pull {lo['pull_p50_ms']}/{lo['pull_p99_ms']}, snapshot {lo['snapshot_p50_ms']}/{lo['snapshot_p99_ms']}, "
+                         f"errors {lo['errors']}, RSS {lo['rss_peak_mb']:.0f} "
                          f"(client loop lag p99 {lo['client_loop_lag_p99_ms']} ms)")  # fmt: skip
     if "growth" in d:
         lines += ["", bench_growth.table(d["growth"])]

@@ -161,9 +161,9 @@ async def run(quick: bool, pg_url: str) -> dict:
     with tempfile.TemporaryDirectory(prefix="tally-bench-growth-") as tmp:
         dbs = Databases(pg_url, Path(tmp))
         began = time.perf_counter()
-        devices = await growth_devices(dbs, 2_000 if quick else 10_000, 3 if quick else 5)
+        devices = await growth_devices(dbs, 1_000 if quick else 10_000, 2 if quick else 5)
         sizes = (1_000, 10_000, 100_000, 200_000 if quick else 1_000_000)
-        log_part = await growth_log(dbs, sizes, 3 if quick else 8, 5 if quick else 15)
+        log_part = await growth_log(dbs, sizes, 2 if quick else 8, 4 if quick else 15)
         return {"devices": devices, "log": log_part, "seconds": time.perf_counter() - began}
 
 

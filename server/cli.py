@@ -79,8 +79,10 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
     if args.server == "uvicorn":
         import uvicorn
 
+        # Keep idle connections longer than clients do (httpx: 5 s, uvicorn's default too): with equal timeouts a
+        # device reusing a connection just as the server closes it gets a network error (seen under 200-device load).
         uvicorn.run("server.app:app_from_env", factory=True, host=args.host, port=args.port, workers=args.workers,
-                    log_level="info", access_log=False)  # fmt: skip
+                    log_level="info", access_log=False, timeout_keep_alive=30)  # fmt: skip
         return
     from granian import Granian
     from granian.constants import Interfaces
