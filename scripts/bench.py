@@ -252,7 +252,7 @@ def render(d: dict, h: dict[str, dict]) -> str:
         for kind, lo in d["load"].items():
             lines.append(f"  {kind:<9} {lo['devices']} dev, {lo['server_processes']} proc: push {lo['push_p50_ms']}/{lo['push_p99_ms']}, "
                          f"pull {lo['pull_p50_ms']}/{lo['pull_p99_ms']}, snapshot {lo['snapshot_p50_ms']}/{lo['snapshot_p99_ms']}, "
-                         f"errors {lo['errors']}, RSS {lo['rss_peak_mb']:.0f} "
+                         f"errors {lo['errors']}, RSS {lo['rss_peak_mb']:.0f}, server CPU share {lo.get('server_cpu_share')} "
                          f"(client loop lag p99 {lo['client_loop_lag_p99_ms']} ms)")  # fmt: skip
     if "growth" in d:
         lines += ["", bench_growth.table(d["growth"])]
@@ -260,6 +260,8 @@ def render(d: dict, h: dict[str, dict]) -> str:
         lines += ["", bench_asgi.table(d["asgi"])]
     if "sync_table" in d:
         lines += ["", d["sync_table"]]
+    for name, error in d.get("failed", {}).items():
+        lines.append(f"\nSECTION FAILED: {name}: {error[:300]}")
     lines.append(f"\nload average (1 min): {d['loadavg_1min_start']:.1f} at start, {d['loadavg_1min_end']:.1f} at end, "
                  f"{d['cpus']} CPUs; seconds per section: {d['seconds']}")  # fmt: skip
     return "\n".join(lines)
@@ -272,16 +274,28 @@ def main() -> None:
     parser.add_argument("--pg-url", default=DEFAULT_PG)
     parser.add_argument("--json", type=Path, default=None,
                         help="write the headline keys here; the details to FILE.details.json, the chart to FILE-growth.png")  # fmt: skip
+    parser.add_argument("--update", action="store_true",
+                        help="keep the sections of an earlier run in FILE.details.json that this run does not redo")  # fmt: skip
     args = parser.parse_args()
     chart = None if args.json is None else args.json.with_name(args.json.stem + "-growth.png")
     with tempfile.TemporaryDirectory(prefix="tally-bench-") as tmp:
         d = run_all(set(args.only or SECTIONS), args.quick, args.pg_url, Path(tmp), chart)
+    details = None if args.json is None else args.json.with_name(args.json.stem + ".details.json")
+    if args.update and details is not None and details.exists():
+        earlier = json.loads(details.read_text())
+        earlier.pop("headline", None)
+        # A section redone now replaces the earlier one, and so does its failure (or its success).
+        failed = {k: v for k, v in earlier.get("failed", {}).items() if k not in d["seconds"]} | d.get("failed", {})
+        d = earlier | d | {"seconds": earlier.get("seconds", {}) | d["seconds"], "failed": failed,
+                           "loadavg_1min_start": earlier["loadavg_1min_start"]}  # fmt: skip
+        if not failed:
+            del d["failed"]
     h = headline(d)
     print(render(d, h))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps({k: h[k]["value"] for k in HEADLINE_KEYS if k in h}, indent=2) + "\n")
-        args.json.with_name(args.json.stem + ".details.json").write_text(json.dumps(d | {"headline": h}, indent=2, default=str) + "\n")
+        details.write_text(json.dumps(d | {"headline": h}, indent=2, default=str) + "\n")
         print(f"\nfigures written to {args.json} (details beside it)" + (f", chart {chart}" if chart and chart.exists() else ""))
 
 

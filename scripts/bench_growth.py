@@ -84,7 +84,7 @@ async def growth_log(dbs: Databases, sizes: tuple[int, ...], rounds: int, per_ro
         for w in worlds:
             w.server = Server(w.backend.url, w.backend.workdir, f"growth-pull-{w.size}")
         for w in worlds:
-            await w.server.ready()
+            await w.server.ready(timeout_s=300)  # start-up runs ANALYZE on a fresh 1M-change log: slow on a busy machine
         async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(keepalive_expiry=KEEPALIVE_S)) as client:
             for w in worlds:  # warm-up
                 for limit in w.cursors:

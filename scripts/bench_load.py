@@ -76,6 +76,7 @@ async def load(kind: str, devices: int, seconds: float, pg_url: str, workdir: Pa
         for s in servers:
             await s.ready()
         rss_idle = sum(s.rss_mb() for s in servers)
+        cpu_before = [s.cpu_s() for s in servers]
         stop, peaks = asyncio.Event(), []
         sampler = asyncio.create_task(sample_rss(servers, stop, peaks))
         shares = [devices // processes + (i < devices % processes) for i in range(processes)]
@@ -83,6 +84,8 @@ async def load(kind: str, devices: int, seconds: float, pg_url: str, workdir: Pa
         summaries = await asyncio.gather(*(simulate(s.base, token, n, seconds, workdir / f"sim-{kind}-{i}.json", 100 + i)
                                            for i, (s, n) in enumerate(zip(servers, shares, strict=True))))  # fmt: skip
         elapsed = time.perf_counter() - began
+        # CPU seconds a second of each server process (1.0: one core all the time, all a Python process can use).
+        cpu_share = [(s.cpu_s() - c) / elapsed for s, c in zip(servers, cpu_before, strict=True)]
         stop.set()
         await sampler
     finally:
@@ -92,7 +95,8 @@ async def load(kind: str, devices: int, seconds: float, pg_url: str, workdir: Pa
         if backend.sqlite_path is not None:
             await dbs.drop(backend)
     out: dict = {"devices": devices, "seconds": seconds, "server_processes": processes, "wall_s": elapsed,
-                 "rss_idle_mb": rss_idle, "rss_peak_mb": max(peaks, default=rss_idle)}  # fmt: skip
+                 "rss_idle_mb": rss_idle, "rss_peak_mb": max(peaks, default=rss_idle),
+                 "server_cpu_share": [round(c, 2) for c in cpu_share], "loadavg_1min": os.getloadavg()[0]}  # fmt: skip
     # "pull" is the steady state (pages after a log cursor); a device's first pull loads its whole snapshot, all
     # 200 at the start at once, and is reported apart as "snapshot".
     for name, label in (("push", "push"), ("pull", "pull log"), ("snapshot", "pull snapshot")):

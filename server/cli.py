@@ -197,7 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="serve the API, the PWA and the pages")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=1, help="server processes sharing the port (PostgreSQL only)")
+    serve.add_argument("--workers", type=int, default=1, help="server processes sharing the port (worth it on PostgreSQL; on SQLite they share one writer)")
     serve.add_argument("--server", choices=["granian", "uvicorn"], default="uvicorn", help="the ASGI server")
     serve.set_defaults(func=cmd_serve)
 
