@@ -22,6 +22,10 @@ ratios are in the details); `push_vs_kinto_postgres`: Tally PostgreSQL / Kinto P
 `_p99_ms`: the SQLite run, the worse of push and pull; `devices_200_errors`: both runs; `server_rss_mb`: the
 SQLite server's peak under that load; `labels_*_per_s`: median.
 
+`--quick` makes each section smaller: push runs of 2,000 ops and one bootstrap (SQLite), Kinto runs of 300
+records (PostgreSQL 60), 300 ops a client for acknowledged-minus-stored, growth up to 200,000 changes, 50 devices
+for 10 s (the `devices_200_*` keys then hold those), short label runs, one ASGI round.
+
 Medians, minima and maxima are over the runs each section makes. The machine has 2 cores shared by the load
 generator, the servers and PostgreSQL (and, on a shared machine, other work: the load average is recorded), so
 absolute figures are pessimistic: compare ratios taken in one run.
