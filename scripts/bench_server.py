@@ -29,7 +29,8 @@ class Server:
                                      env={**os.environ, "DATABASE_URL": url}, stdout=self.log_file,
                                      stderr=subprocess.STDOUT)  # fmt: skip
 
-    async def ready(self, timeout_s: float = 30) -> None:
+    async def ready(self, timeout_s: float = 120) -> None:
+        # Generous: start-up runs `PRAGMA optimize`, an ANALYZE of a freshly bulk-loaded 1M-change log on a busy machine.
         deadline = time.monotonic() + timeout_s
         async with httpx.AsyncClient(base_url=self.base) as client:
             while time.monotonic() < deadline:
