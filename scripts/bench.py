@@ -256,7 +256,7 @@ def render(d: dict, h: dict[str, dict]) -> str:
         for kind, lo in d["load"].items():
             lines.append(f"  {kind:<9} {lo['devices']} dev, {lo['server_processes']} proc: push {lo['push_p50_ms']}/{lo['push_p99_ms']}, "
                          f"pull {lo['pull_p50_ms']}/{lo['pull_p99_ms']}, snapshot {lo['snapshot_p50_ms']}/{lo['snapshot_p99_ms']}, "
-                         f"errors {lo['errors']}, RSS {lo['rss_peak_mb']:.0f}, server CPU share {lo.get('server_cpu_share')} "
+                         f"errors {lo['errors']}, RSS {lo['rss_peak_mb']:.0f}, server CPU share {lo.get('server_cpu_share')}, simulators {lo.get('client_cpu_share')} "
                          f"(client loop lag p99 {lo['client_loop_lag_p99_ms']} ms)")  # fmt: skip
     if "growth" in d:
         lines += ["", bench_growth.table(d["growth"])]

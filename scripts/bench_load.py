@@ -11,7 +11,9 @@ every device records scans (about one a second) and syncs, push then pull, on a 
 stored exactly once. An "office" edits product prices meanwhile, so pulls carry changes.
 
 Figures: p50/p99 per endpoint as the devices saw them (push; pull after a cursor; the first, snapshot pull apart), errors (failed requests, failed checks), and
-the servers' resident memory (sampled every second; the peak, all server processes added up). A simulator
+the servers' resident memory (sampled every second; the peak, all server processes added up), and the CPU the
+servers and the simulators used (cores busy on average: a simulator is one Python process, so near 1.0 it, not the
+server, sets the latency). A simulator
 process sums its latencies only over its own devices: with two, the figures are the worse of the two.
 
     .venv/bin/python scripts/bench_load.py --devices 200 --seconds 60 --backend both
@@ -23,6 +25,7 @@ import argparse
 import asyncio
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -81,11 +84,14 @@ async def load(kind: str, devices: int, seconds: float, pg_url: str, workdir: Pa
         sampler = asyncio.create_task(sample_rss(servers, stop, peaks))
         shares = [devices // processes + (i < devices % processes) for i in range(processes)]
         began = time.perf_counter()
+        children_before = resource.getrusage(resource.RUSAGE_CHILDREN)  # the simulators, once they have exited
         summaries = await asyncio.gather(*(simulate(s.base, token, n, seconds, workdir / f"sim-{kind}-{i}.json", 100 + i)
                                            for i, (s, n) in enumerate(zip(servers, shares, strict=True))))  # fmt: skip
         elapsed = time.perf_counter() - began
         # CPU seconds a second of each server process (1.0: one core all the time, all a Python process can use).
         cpu_share = [(s.cpu_s() - c) / elapsed for s, c in zip(servers, cpu_before, strict=True)]
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        client_cpu = (children.ru_utime + children.ru_stime - children_before.ru_utime - children_before.ru_stime) / elapsed
         stop.set()
         await sampler
     finally:
@@ -96,7 +102,8 @@ async def load(kind: str, devices: int, seconds: float, pg_url: str, workdir: Pa
             await dbs.drop(backend)
     out: dict = {"devices": devices, "seconds": seconds, "server_processes": processes, "wall_s": elapsed,
                  "rss_idle_mb": rss_idle, "rss_peak_mb": max(peaks, default=rss_idle),
-                 "server_cpu_share": [round(c, 2) for c in cpu_share], "loadavg_1min": os.getloadavg()[0]}  # fmt: skip
+                 "server_cpu_share": [round(c, 2) for c in cpu_share], "client_cpu_share": round(client_cpu, 2),
+                 "loadavg_1min": os.getloadavg()[0]}  # fmt: skip
     # "pull" is the steady state (pages after a log cursor); a device's first pull loads its whole snapshot, all
     # 200 at the start at once, and is reported apart as "snapshot".
     for name, label in (("push", "push"), ("pull", "pull log"), ("snapshot", "pull snapshot")):
