@@ -18,18 +18,19 @@ TALLY = str(Path(sys.executable).parent / "tally")
 class Server:
     """`tally serve` as a subprocess on a free 127.0.0.1 port; its output goes to a log file."""
 
-    def __init__(self, url: str, logdir: Path, name: str = "") -> None:
+    def __init__(self, url: str, logdir: Path, name: str = "", args: tuple[str, ...] = ()) -> None:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
         self.base = f"http://127.0.0.1:{self.port}"
         self.log_path = logdir / f"serve-{name + '-' if name else ''}{self.port}.log"
         self.log_file = self.log_path.open("w")
-        self.proc = subprocess.Popen([TALLY, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+        self.proc = subprocess.Popen([TALLY, "serve", "--host", "127.0.0.1", "--port", str(self.port), *args],
                                      env={**os.environ, "DATABASE_URL": url}, stdout=self.log_file,
                                      stderr=subprocess.STDOUT)  # fmt: skip
 
-    async def ready(self, timeout_s: float = 30) -> None:
+    async def ready(self, timeout_s: float = 120) -> None:
+        # Generous: start-up runs `PRAGMA optimize`, an ANALYZE of a freshly bulk-loaded 1M-change log on a busy machine.
         deadline = time.monotonic() + timeout_s
         async with httpx.AsyncClient(base_url=self.base) as client:
             while time.monotonic() < deadline:
@@ -43,13 +44,40 @@ class Server:
                 await asyncio.sleep(0.2)
         raise RuntimeError(f"the server did not start:\n{self.log_path.read_text()}")
 
+    def pids(self) -> list[int]:
+        """The server process and its descendants (an ASGI server may run its app in worker processes)."""
+        found, todo = [], [self.proc.pid]
+        while todo:
+            pid = todo.pop()
+            found.append(pid)
+            try:
+                for task in Path(f"/proc/{pid}/task").iterdir():
+                    todo += [int(c) for c in (task / "children").read_text().split()]
+            except OSError:
+                pass
+        return found
+
     def cpu_s(self) -> float:
-        """CPU seconds (user + system) the server process has used so far (Linux /proc)."""
-        try:
-            fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            return float("nan")
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """CPU seconds (user + system) the server's processes have used so far (Linux /proc; exited ones not counted)."""
+        total = 0.0
+        for pid in self.pids():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return total if total else float("nan")
+
+    def rss_mb(self) -> float:
+        """Resident memory of the server's processes now, in MiB (Linux /proc)."""
+        total_kb = 0
+        for pid in self.pids():
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+            except OSError:
+                continue
+            total_kb += next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0)
+        return total_kb / 1024
 
     def stop(self) -> None:
         if self.proc.poll() is None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -132,3 +134,25 @@ def create_app(settings: Settings, database: Database | None = None) -> Litestar
         lifespan=[lifespan],
         debug=settings.debug,
     )
+
+
+# Young-generation collections every 50,000 allocations instead of 700: a 500-op push allocates tens of thousands
+# of short-lived objects, and the default threshold ran several collections inside every request.
+GC_THRESHOLD = (50_000, 20, 10)
+
+
+def tune_gc() -> None:
+    """After start-up: move what is alive now (modules, the app, the pool) out of the collector's sight, and
+    collect the young generation less often. `TALLY_GC_TUNING=0` keeps Python's defaults (for measuring)."""
+    if os.environ.get("TALLY_GC_TUNING", "1") == "0":
+        return
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLD)
+
+
+def app_from_env() -> Litestar:
+    """The app `tally serve` runs in each worker process, with settings from the environment."""
+    app = create_app(Settings.from_env())
+    app.on_startup.append(tune_gc)  # after the lifespan managers: the database pool exists by then
+    return app

@@ -94,12 +94,21 @@ def cmd_restore(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
-    import uvicorn
+    print(f"Tally on http://{args.host}:{args.port}/   API docs: http://{args.host}:{args.port}/schema/swagger", flush=True)
+    # Each worker process builds its own app from the environment (`settings` came from the same environment).
+    if args.server == "uvicorn":
+        import uvicorn
 
-    from server.app import create_app
+        # Keep idle connections longer than clients do (httpx: 5 s, uvicorn's default too): with equal timeouts a
+        # device reusing a connection just as the server closes it gets a network error (seen under 200-device load).
+        uvicorn.run("server.app:app_from_env", factory=True, host=args.host, port=args.port, workers=args.workers,
+                    log_level="info", access_log=False, timeout_keep_alive=30)  # fmt: skip
+        return
+    from granian import Granian
+    from granian.constants import Interfaces
 
-    print(f"Tally on http://{args.host}:{args.port}/   API docs: http://{args.host}:{args.port}/schema/swagger")
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info", access_log=False)
+    Granian("server.app:app_from_env", factory=True, interface=Interfaces.ASGI, address=args.host, port=args.port,
+            workers=args.workers, log_access=False).serve()  # fmt: skip
 
 
 def cmd_token_create(settings: Settings, args: argparse.Namespace) -> None:
@@ -215,6 +224,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="serve the API, the PWA and the pages")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1, help="server processes sharing the port (worth it on PostgreSQL; on SQLite they share one writer)")
+    serve.add_argument("--server", choices=["granian", "uvicorn"], default="uvicorn", help="the ASGI server")
     serve.set_defaults(func=cmd_serve)
 
     token = commands.add_parser("token", help="API tokens").add_subparsers(dest="token_command", required=True)
