@@ -122,3 +122,15 @@ async def test_health_and_the_pwa_need_no_token(client) -> None:  # noqa: ANN001
     assert (await client.get("/health")).json()["status"] == "ok"
     page = await client.get("/")
     assert page.status_code == 200 and "Tally" in page.text
+
+
+async def test_a_refused_transition_answers_409_with_the_orders_status_not_a_server_error(client, db, world, tokens) -> None:  # noqa: ANN001
+    # Found by the authorization matrix: the refusal's context key `status` collided with the
+    # problem document's own `status`, and every refused transition answered 500.
+    created = await client.post("/api/orders", json=an_order_body(world["customer"]), headers=auth(tokens["office"]))
+    order_id = created.json()["id"]
+    assert (await client.post(f"/api/orders/{order_id}/confirm", headers=auth(tokens["office"]))).status_code == 200
+    again = await client.post(f"/api/orders/{order_id}/confirm", headers=auth(tokens["office"]))
+    assert again.status_code == 409, again.text
+    assert again.json() | {"detail": ""} == {"type": "about:blank", "title": "transition not allowed", "status": 409, "detail": "",
+                                             "code": "transition_not_allowed", "order_status": "confirmed", "target": "confirmed"}
