@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from litestar import Litestar
+from litestar import Litestar, Request
 from litestar.config.compression import CompressionConfig
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -31,6 +31,7 @@ from server.api.routes import CourierController, RouteController
 from server.api.stock import StockController
 from server.api.sync import BlobController, SyncController
 from server.api.warehouse_ops import WarehouseOpsController
+from server.api.int_params import int_params_in_range
 from server.api.strict_body import strict_body
 from server.settings import Settings
 from server.syncapp.app import TallySync
@@ -40,6 +41,12 @@ from sync.hints import HintHub, PostgresListener
 
 PWA_DIR = Path(__file__).resolve().parent.parent / "pwa"
 API_VERSION = "0.1.0"
+
+
+async def _before_request(request: Request) -> None:
+    """Refuse out-of-range integer parameters, then bodies only lax conversion would accept."""
+    await int_params_in_range(request)
+    await strict_body(request)
 
 
 def _provide_db(state: State) -> Database:
@@ -122,7 +129,7 @@ def create_app(settings: Settings, database: Database | None = None) -> Litestar
         dependencies={"db": Provide(_provide_db, sync_to_thread=False)},
         middleware=[DefineMiddleware(TokenAuthentication, exclude=PUBLIC_PATHS)],
         exception_handlers=EXCEPTION_HANDLERS,
-        before_request=strict_body,
+        before_request=_before_request,
         request_max_body_size=settings.max_body_bytes,
         openapi_config=openapi,
         state=State({"settings": settings, "sync": TallySync(), "hints": HintHub()}),

@@ -134,3 +134,20 @@ async def test_a_refused_transition_answers_409_with_the_orders_status_not_a_ser
     assert again.status_code == 409, again.text
     assert again.json() | {"detail": ""} == {"type": "about:blank", "title": "transition not allowed", "status": 409, "detail": "",
                                              "code": "transition_not_allowed", "order_status": "confirmed", "target": "confirmed"}
+
+
+@pytest.mark.parametrize("path", ["/api/customers?limit=-8", "/api/orders?limit=0", "/api/products?limit=501"])
+async def test_a_page_size_out_of_bounds_is_a_bad_parameter(client, db, world, tokens, path: str) -> None:  # noqa: ANN001
+    # Found by fuzzing: a negative limit reached the reads and answered 500.
+    await _refused(client, db, "GET", path, 400, "invalid_parameter", headers=auth(tokens["office"]))
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/api/orders/78456438544471485841408", "/api/orders/-1595583647427786178560/parcels",
+     "/api/orders?warehouse_id=20336219364171517309731515476293451776", "/api/cash/couriers/6658417211211910217728/on-hand"],
+)  # fmt: skip
+async def test_an_integer_parameter_beyond_64_bits_is_a_bad_parameter(client, db, world, tokens, path: str) -> None:  # noqa: ANN001
+    # Found by fuzzing: the database driver could not bind such a number and the request answered 500.
+    problem = await _refused(client, db, "GET", path, 400, "invalid_parameter", headers=auth(tokens["admin"]))
+    assert "out of range" in problem["detail"]
