@@ -36,6 +36,7 @@ from server.api.strict_body import strict_body
 from server.settings import Settings
 from server.syncapp.app import TallySync
 from server.web.router import web_router
+from server.web.security import WebConfig
 from sync.database import Database
 from sync.hints import HintHub, PostgresListener
 
@@ -115,7 +116,7 @@ def create_app(settings: Settings, database: Database | None = None) -> Litestar
             WarehouseOpsController,
             printing_router,
             cash_router,
-            web_router(),  # supervisor pages under /web, signed in by their own session (PUBLIC_PATHS skips the token check)
+            web_router(WebConfig(cookie_secure=settings.cookie_secure)),  # supervisor pages under /web, signed in by their own session (PUBLIC_PATHS skips the token check)
             # Third-party browser code installed from npm (the camera's barcode decoder), never committed.
             create_static_files_router(
                 path="/vendor", directories=[PWA_DIR.parent / "node_modules"], name="vendor", include_in_schema=False,

@@ -17,6 +17,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     max_body_bytes: int = 1024 * 1024
     max_blob_bytes: int = 2 * 1024 * 1024
     sqlite_synchronous: str = "FULL"
+    # The pages' cookies: True always Secure, False never (plain-HTTP development), None Secure exactly
+    # when the request came over https. `TALLY_COOKIE_SECURE`: 1, 0, or unset / `auto`.
+    cookie_secure: bool | None = None
     debug: bool = False
 
     @classmethod
@@ -30,5 +33,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             max_body_bytes=int(env.get("TALLY_MAX_BODY_BYTES", defaults.max_body_bytes)),
             max_blob_bytes=int(env.get("TALLY_MAX_BLOB_BYTES", defaults.max_blob_bytes)),
             sqlite_synchronous=env.get("TALLY_SQLITE_SYNCHRONOUS", defaults.sqlite_synchronous).upper(),
+            cookie_secure=_tri_state(env.get("TALLY_COOKIE_SECURE", "auto")),
             debug=env.get("TALLY_DEBUG", "") in {"1", "true", "yes"},
         )
+
+
+def _tri_state(raw: str) -> bool | None:
+    """`1`/`true`/`yes`: True; `auto` or empty: None; anything else: False."""
+    raw = raw.strip().lower()
+    return None if raw in ("", "auto") else raw in ("1", "true", "yes")
