@@ -1,4 +1,4 @@
-"""Throttling the doors that take no token: after too many failures from one client address in a
+"""Throttling the doors that take no token (device enrollment, the pages' sign-in): after too many failures from one client address in a
 window, that address is locked out for a while and refused with `too_many_attempts` (429, with
 Retry-After) without the attempt being checked at all; the lock lifts by itself when it expires.
 
@@ -30,12 +30,16 @@ class Limit:
 
 
 ENROLLMENT = Limit(failures=10, window=timedelta(minutes=10), lockout=timedelta(minutes=15))
+# Sign-in to the pages: each account locks after 5 wrong passwords (server.usecases.users); this
+# catches one address trying many accounts. Higher, so an office behind one address survives typos.
+LOGIN = Limit(failures=20, window=timedelta(minutes=10), lockout=timedelta(minutes=15))
 
 
 class TooManyAttempts(Refused):
     """Raised while a key is locked out; `retry_after` is in whole seconds."""
 
     def __init__(self, until: datetime, at: datetime) -> None:
+        self.until = until
         retry_after = max(1, int((until - at).total_seconds() + 0.999))
         super().__init__("too_many_attempts", f"too many failed attempts; try again in {retry_after} s",
                          retry_after=retry_after)  # fmt: skip

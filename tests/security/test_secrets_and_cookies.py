@@ -128,3 +128,22 @@ async def test_no_token_password_code_cookie_or_signature_reaches_the_logs(setti
         "signature (text)": "signed by the customer",
     }  # fmt: skip
     assert [name for name, secret in secrets.items() if secret in logged] == []
+
+
+async def test_one_address_trying_many_accounts_is_locked_out_of_signing_in(settings: Settings, db: Database, world: WebWorld) -> None:
+    # Each account locks after 5 wrong passwords; spraying one password over many accounts from one
+    # address is stopped by the address's own count (LOGIN), and other addresses still sign in.
+    from server.usecases.throttle import LOGIN
+
+    app = create_app(settings, database=db)
+    attach_database(app, db)
+
+    def from_(address: str) -> httpx.AsyncClient:
+        return httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=(address, 40000)), base_url="http://testserver")
+
+    async with from_("203.0.113.50") as sprayer, from_("198.51.100.7") as colleague:
+        for i in range(LOGIN.failures):
+            assert (await sign_in(sprayer, f"user{i}", "Winter2026!")).status_code == 401
+        locked = await sign_in(sprayer, "supervisor", PASSWORDS["supervisor"])  # even the right password
+        assert locked.status_code == 429 and "tally_session" not in locked.cookies
+        assert (await sign_in(colleague, "supervisor", PASSWORDS["supervisor"])).status_code == 303
