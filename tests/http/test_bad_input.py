@@ -151,3 +151,16 @@ async def test_an_integer_parameter_beyond_64_bits_is_a_bad_parameter(client, db
     # Found by fuzzing: the database driver could not bind such a number and the request answered 500.
     problem = await _refused(client, db, "GET", path, 400, "invalid_parameter", headers=auth(tokens["admin"]))
     assert "out of range" in problem["detail"]
+
+
+async def test_a_count_below_the_bins_quantity_lowers_it_and_a_delta_too(client, db, world, tokens) -> None:  # noqa: ANN001
+    # Found by fuzzing: on SQLite every lowering adjustment answered 500 (a CHECK constraint on the
+    # row an upsert proposed, quantity -1, fired before ON CONFLICT could make it an update).
+    headers = auth(tokens["office"])
+    body = {"warehouse_id": world["warehouse"], "sku": "BOLT", "location": "A-01", "reason": "loss"}
+    counted = await client.post("/api/stock/adjustments", json=body | {"counted": 7}, headers=headers)
+    assert counted.status_code == 201, counted.text
+    lowered = await client.post("/api/stock/adjustments", json=body | {"delta": -2}, headers=headers)
+    assert lowered.status_code == 201, lowered.text
+    stock = (await client.get("/api/stock", params={"warehouse_id": world["warehouse"]}, headers=headers)).json()
+    assert stock["items"][0]["on_hand"] == 5
