@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from litestar import Litestar
+from litestar import Litestar, Request
 from litestar.config.compression import CompressionConfig
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -34,15 +34,23 @@ from server.api.routes import CourierController, RouteController
 from server.api.stock import StockController
 from server.api.sync import BlobController, SyncController
 from server.api.warehouse_ops import WarehouseOpsController
+from server.api.int_params import int_params_in_range
 from server.api.strict_body import strict_body
 from server.settings import Settings
 from server.syncapp.app import TallySync
 from server.web.router import web_router
+from server.web.security import WebConfig
 from sync.database import Database
 from sync.hints import HintHub, PostgresListener
 
 PWA_DIR = Path(__file__).resolve().parent.parent / "pwa"
 API_VERSION = "0.1.0"
+
+
+async def _before_request(request: Request) -> None:
+    """Refuse out-of-range integer parameters, then bodies only lax conversion would accept."""
+    await int_params_in_range(request)
+    await strict_body(request)
 
 
 def _provide_db(state: State) -> Database:
@@ -111,7 +119,7 @@ def create_app(settings: Settings, database: Database | None = None) -> Litestar
             WarehouseOpsController,
             printing_router,
             cash_router,
-            web_router(),  # supervisor pages under /web, signed in by their own session (PUBLIC_PATHS skips the token check)
+            web_router(WebConfig(cookie_secure=settings.cookie_secure)),  # supervisor pages under /web, signed in by their own session (PUBLIC_PATHS skips the token check)
             # Third-party browser code installed from npm (the camera's barcode decoder), never committed.
             create_static_files_router(
                 path="/vendor", directories=[PWA_DIR.parent / "node_modules"], name="vendor", include_in_schema=False,
@@ -126,7 +134,7 @@ def create_app(settings: Settings, database: Database | None = None) -> Litestar
         dependencies={"db": Provide(_provide_db, sync_to_thread=False)},
         middleware=[DefineMiddleware(TokenAuthentication, exclude=PUBLIC_PATHS)],
         exception_handlers=EXCEPTION_HANDLERS,
-        before_request=strict_body,
+        before_request=_before_request,
         request_max_body_size=settings.max_body_bytes,
         openapi_config=openapi,
         state=State({"settings": settings, "sync": TallySync(), "hints": HintHub()}),

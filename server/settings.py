@@ -17,6 +17,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     max_body_bytes: int = 1024 * 1024
     max_blob_bytes: int = 2 * 1024 * 1024
     sqlite_synchronous: str = "FULL"
+    # The pages' cookies: True always Secure, False never (plain-HTTP development), None Secure exactly
+    # when the request came over https. `TALLY_COOKIE_SECURE`: 1, 0, or unset / `auto`.
+    cookie_secure: bool | None = None
     debug: bool = False
     # New SSCCs (GS1 GenSpecs 2.2.1): extension digit + GS1 Company Prefix + serial reference.
     # Checked where a block is issued (a refusal with a code), so a bad value cannot stop the server.
@@ -35,8 +38,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             max_body_bytes=int(env.get("TALLY_MAX_BODY_BYTES", defaults.max_body_bytes)),
             max_blob_bytes=int(env.get("TALLY_MAX_BLOB_BYTES", defaults.max_blob_bytes)),
             sqlite_synchronous=env.get("TALLY_SQLITE_SYNCHRONOUS", defaults.sqlite_synchronous).upper(),
+            cookie_secure=_tri_state(env.get("TALLY_COOKIE_SECURE", "auto")),
             debug=env.get("TALLY_DEBUG", "") in {"1", "true", "yes"},
             gs1_company_prefix=env.get("TALLY_GS1_COMPANY_PREFIX", defaults.gs1_company_prefix).strip(),
             sscc_extension=env.get("TALLY_SSCC_EXTENSION", defaults.sscc_extension).strip(),
             sscc_first_block=int(env.get("TALLY_SSCC_FIRST_BLOCK", defaults.sscc_first_block)),
         )
+
+
+def _tri_state(raw: str) -> bool | None:
+    """`1`/`true`/`yes`: True; `auto` or empty: None; anything else: False."""
+    raw = raw.strip().lower()
+    return None if raw in ("", "auto") else raw in ("1", "true", "yes")

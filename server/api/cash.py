@@ -15,13 +15,15 @@ import msgspec
 from anyio import to_thread
 from litestar import Controller, Request, Response, Router, get, post
 from litestar.params import Parameter
+from sqlalchemy import select
 
 from labels.documents import MEDIA_TYPES as DOCUMENT_TYPES
 from labels.documents import render_document
 from labels.documents.errors import DocumentError
 from server.api.auth import STAFF, allow, visible_warehouse
 from server.clock import now
-from server.domain.refusals import Refused
+from server.db.tables import couriers
+from server.domain.refusals import NotFound, Refused
 from server.reads import cash as cash_reads
 from server.reads import receivables as receivable_reads
 from server.usecases import cash, invoicing, returns
@@ -107,6 +109,20 @@ class ParcelReturned(msgspec.Struct, frozen=True):
     exception: str | None
 
 
+# --- scope: a supervisor bound to a warehouse reaches that warehouse's couriers only -------------
+
+
+async def _check_courier(db: Database, request: Request, courier_id: int) -> None:
+    """404 for a courier of a warehouse the caller is not bound to (as if it did not exist)."""
+    bound = visible_warehouse(request.user)
+    if bound is None:
+        return
+    async with db.read() as conn:
+        warehouse_id = (await conn.execute(select(couriers.c.warehouse_id).where(couriers.c.id == courier_id))).scalar()
+    if warehouse_id != bound:
+        raise NotFound("courier", courier_id)
+
+
 # --- handlers -------------------------------------------------------------------------------------
 
 
@@ -122,14 +138,16 @@ class CashController(Controller):
         return [{**vars(r), "collected": r.collected} for r in rows]
 
     @get("/couriers/{courier_id:int}/on-hand", guards=[allow(*STAFF)], operation_id="getCourierCashOnHand")
-    async def on_hand(self, db: Database, courier_id: int) -> dict[str, int]:
+    async def on_hand(self, db: Database, request: Request, courier_id: int) -> dict[str, int]:
         """Cash the courier holds now, per currency (cash payments no handover accounted for)."""
+        await _check_courier(db, request, courier_id)
         async with db.read() as conn:
             return await cash_reads.cash_on_hand(conn, courier_id)
 
     @post("/couriers/{courier_id:int}/limit", guards=[allow(*MANAGERS)], operation_id="setCourierCashLimit", status_code=200)
-    async def limit(self, db: Database, courier_id: int, data: CashLimit) -> CashLimit:
+    async def limit(self, db: Database, request: Request, courier_id: int, data: CashLimit) -> CashLimit:
         """Set the cash a courier may carry before supervisors are warned (null: no limit)."""
+        await _check_courier(db, request, courier_id)
         await cash.set_cash_limit(db, courier_id, data.cash_limit)
         return data
 
@@ -144,6 +162,7 @@ class CashController(Controller):
     @post("/handovers", guards=[allow(*STAFF)], operation_id="createCashHandover", status_code=201)
     async def hand_over(self, db: Database, request: Request, data: HandoverCreate) -> Response[HandoverResult]:
         """The cashier counted a courier's cash: every unclaimed cash payment is accounted for."""
+        await _check_courier(db, request, data.courier_id)
         done = await cash.hand_over_cash(db, request.user.actor, str(data.handover_id or uuid.uuid4()), data.courier_id, data.counted,
                                          data.currency, data.cashier)  # fmt: skip
         body = HandoverResult(done.id, done.courier_id, done.currency, done.expected, done.counted, done.difference, done.payments)

@@ -8,7 +8,10 @@ from litestar import Controller, Request, get, post
 
 from server.api.auth import allow
 from server.reads.devices import list_devices
+from server.clock import now
+from server.domain.refusals import Refused
 from server.usecases import devices as usecases
+from server.usecases import throttle
 from server.usecases.tokens import Role
 from server.wire.devices import DeviceStatus, EnrolledDevice, EnrollmentCode, EnrollmentCreate, EnrollRequest
 from sync.database import Database
@@ -34,8 +37,16 @@ class DeviceController(Controller):
 
     @post("/enroll", operation_id="enrollDevice", status_code=201, exclude_from_auth=True, security=[])
     async def enroll(self, db: Database, request: Request, data: EnrollRequest) -> EnrolledDevice:
-        """Trade an enrollment code for a device token (shown once). Needs no token."""
-        enrolled = await usecases.enroll(db, data.code, data.name, data.app_version, request.app.state.settings)
+        """Trade an enrollment code for a device token (shown once). Needs no token; wrong codes are
+        throttled per client address (429 `too_many_attempts` with Retry-After)."""
+        key = f"enroll:{request.client.host if request.client else 'unknown'}"
+        await throttle.check(db, key, now())
+        try:
+            enrolled = await usecases.enroll(db, data.code, data.name, data.app_version, request.app.state.settings)
+        except Refused as refusal:
+            if refusal.code in ("enrollment_invalid", "enrollment_expired"):
+                await throttle.record_failure(db, key, now(), throttle.ENROLLMENT)
+            raise
         return EnrolledDevice(
             enrolled.device_id, enrolled.token, enrolled.name, enrolled.role, enrolled.scope,
             request.app.state.settings.public_url,

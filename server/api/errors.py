@@ -37,6 +37,9 @@ CONFLICTS = frozenset(
     }
 )
 
+# Refusals that say "not now": the same request succeeds after Retry-After seconds.
+RATE_LIMITED = frozenset({"too_many_attempts"})
+
 STATUS_CODES = {
     400: "invalid_body",  # undecodable bodies; bad parameters come as ValidationException
     401: "unauthorized",
@@ -56,13 +59,25 @@ def problem(status: int, code: str, detail: str, **extra: Any) -> Response:
     return Response(content=body | extra, status_code=status, media_type=PROBLEM)
 
 
+MEMBERS = frozenset({"type", "title", "status", "code", "detail"})
+
+
+def _context(context: dict[str, Any]) -> dict[str, Any]:
+    """A refusal's context as extra members: never one of the document's own (a context key `status`
+    once collided with the HTTP status and turned every refused transition into a 500)."""
+    return {k: v for k, v in context.items() if k not in MEMBERS}
+
+
 def refused_to_response(_request: Request, exc: Refused) -> Response:
-    status = 404 if isinstance(exc, NotFound) else 409 if exc.code in CONFLICTS else 422
-    return problem(status, exc.code, exc.message, **exc.context)
+    status = 404 if isinstance(exc, NotFound) else 409 if exc.code in CONFLICTS else 429 if exc.code in RATE_LIMITED else 422
+    response = problem(status, exc.code, exc.message, **_context(exc.context))
+    if "retry_after" in exc.context:
+        response.headers["Retry-After"] = str(exc.context["retry_after"])
+    return response
 
 
 def sync_error_to_response(_request: Request, exc: SyncError) -> Response:
-    response = problem(exc.status, exc.code, exc.message, **exc.context)
+    response = problem(exc.status, exc.code, exc.message, **_context(exc.context))
     if "retry_after" in exc.context:
         response.headers["Retry-After"] = str(exc.context["retry_after"])
     return response

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from server.api.auth import STAFF, devices_only
 from server.db.dialect import upsert
 from server.clock import now
-from server.db.tables import SYNC
+from server.db.tables import SYNC, couriers
 from server.domain.refusals import NotFound, Refused
 from server.usecases.devices import DevicePrincipal
 from sync import pull as pulling
@@ -156,7 +156,20 @@ class BlobController(Controller):
                 raise NotFound("blob", sha256)
         elif principal.role not in STAFF:
             raise PermissionDeniedException("blobs are for office staff and the uploading device")
+        elif principal.warehouse_id is not None and await _device_warehouse(db, row.device_id) != principal.warehouse_id:
+            raise NotFound("blob", sha256)  # a supervisor sees the signatures and photos of its own warehouse only
         return Response(row.data, media_type=row.content_type, headers={"Cache-Control": "private, max-age=31536000, immutable"})
+
+
+async def _device_warehouse(db: Database, device_id: str | None) -> int | None:
+    """The warehouse of the device that uploaded a blob: its own, or its courier's."""
+    if device_id is None:
+        return None
+    async with db.read() as conn:
+        scope = (await conn.execute(select(SYNC.devices.c.scope).where(SYNC.devices.c.id == device_id))).scalar() or {}
+        if "courier_id" in scope:
+            return (await conn.execute(select(couriers.c.warehouse_id).where(couriers.c.id == scope["courier_id"]))).scalar()
+    return scope.get("warehouse_id")
 
 
 async def store_blob(db: Database, sha256: str, content_type: str, body: bytes, device_id: str | None) -> bool:

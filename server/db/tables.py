@@ -522,6 +522,17 @@ web_sessions = Table(
     Column("last_seen_at", UtcDateTime, nullable=False),
 )
 
+# Failed attempts at the doors that take no token (device enrollment by code), per client address:
+# counted in the database so that several server processes share one count (migration 0004).
+auth_throttle = Table(
+    "auth_throttle",
+    metadata,
+    Column("key", String(200), primary_key=True),  # what is counted, e.g. "enroll:203.0.113.7"
+    Column("failures", Integer, nullable=False),
+    Column("window_start", UtcDateTime, nullable=False),
+    Column("locked_until", UtcDateTime),
+)
+
 # --- Delivery, payment and cash: the courier's facts and the money they account for -------------
 
 # Reasons a delivery may fail, as couriers pick them (configurable; codes are stable).

@@ -82,6 +82,6 @@ def check_transition(current: OrderStatus, target: OrderStatus) -> None:
         raise Refused(
             "transition_not_allowed",
             f"an order cannot go from {current} to {target}",
-            status=str(current),
+            order_status=str(current),
             target=str(target),
         )

@@ -18,6 +18,7 @@ from server.domain.scanning import BarcodeRef, barcode_keys, resolve_scan
 from server.syncapp.effects import Effects
 from server.usecases.devices import DeviceRole
 from sync.registry import Op, Rejected, op_type
+from server.wire.common import Id
 
 CHECKERS = sorted({DeviceRole.CHECKER, DeviceRole.WAREHOUSE})
 
@@ -28,7 +29,7 @@ class CountedItem(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 
 class CheckOrder(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    order_id: int
+    order_id: Id
     items: Annotated[list[CountedItem], msgspec.Meta(max_length=2000)]
 
 

@@ -33,6 +33,7 @@ from server.syncapp.effects import Effects
 from server.usecases import returns
 from server.usecases.devices import DeviceRole
 from sync.registry import Op, Rejected, op_type
+from server.wire.common import Id
 
 if TYPE_CHECKING:
     from server.syncapp.courier import Courier
@@ -47,15 +48,15 @@ Currency = Annotated[str, msgspec.Meta(pattern="^[A-Z]{3}$")]
 
 
 class RefusedUnits(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    product_id: int
+    product_id: Id
     quantity: Annotated[int, msgspec.Meta(ge=1, le=1_000_000)]
     reason: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 
 
 class RecordDelivery(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     delivery_id: uuid.UUID  # made on the phone: the delivery exists offline
-    order_id: int
-    route_id: int
+    order_id: Id
+    route_id: Id
     outcome: Annotated[str, msgspec.Meta(max_length=16)]  # delivered | partial | failed (checked by the rule)
     parcels: Annotated[list[SsccText], msgspec.Meta(max_length=500)] = []  # SSCCs scanned at the door
     recipient_name: Annotated[str, msgspec.Meta(max_length=200)] | None = None
@@ -78,7 +79,7 @@ class RecordDelivery(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 class TakePayment(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     payment_id: uuid.UUID
-    order_id: int
+    order_id: Id
     method: Annotated[str, msgspec.Meta(max_length=16)]  # cash | card
     amount: Annotated[int, msgspec.Meta(gt=0, le=10**13)]  # minor units: an integer, never a float
     currency: Currency
@@ -90,7 +91,7 @@ class TakePayment(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 class HandOverCash(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     handover_id: uuid.UUID
-    courier_id: int
+    courier_id: Id
     counted: Money  # what the cashier counted
     currency: Currency
     cashier: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]

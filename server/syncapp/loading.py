@@ -25,17 +25,18 @@ from server.syncapp.effects import Effects
 from server.syncapp.packing import Packing
 from server.usecases.devices import DeviceRole
 from sync.registry import ChangeRow, Op, Rejected, op_type
+from server.wire.common import Id
 
 LOADERS = sorted({DeviceRole.LOADER, DeviceRole.WAREHOUSE})
 
 
 class LoadParcel(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    route_id: int
+    route_id: Id
     sscc: Annotated[str, msgspec.Meta(min_length=1, max_length=400)]  # a parcel's or a pallet's label, as scanned
 
 
 class DispatchRoute(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    route_id: int
+    route_id: Id
 
 
 @dataclass

@@ -29,6 +29,7 @@ from server.syncapp.effects import Effects
 from server.syncapp.picking import Picking
 from server.usecases.packing import DEFAULT_BLOCK, LOW_WATER, PACKING_ROLES, issue_block
 from sync.registry import ChangeRow, Device, Op, Rejected, op_type
+from server.wire.common import Id
 
 PACKERS = sorted(PACKING_ROLES)
 Scan = Annotated[str, msgspec.Meta(min_length=1, max_length=400)]
@@ -37,7 +38,7 @@ SsccText = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]  # checked 
 
 class OpenParcel(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     parcel_id: uuid.UUID  # made on the device, so the parcel exists offline
-    order_id: int
+    order_id: Id
     sscc: SsccText  # the next label from one of this device's blocks
 
 

@@ -25,28 +25,29 @@ from server.syncapp import feeds
 from server.syncapp.effects import Effects
 from server.usecases.devices import DeviceRole
 from sync.registry import Op, Rejected, op_type
+from server.wire.common import Id
 
 PICKERS = sorted({DeviceRole.PICKER, DeviceRole.WAREHOUSE})
 Scan = Annotated[str, msgspec.Meta(min_length=1, max_length=400)]
 
 
 class ClaimPickList(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    pick_list_id: int
+    pick_list_id: Id
 
 
 class ReleasePickList(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    pick_list_id: int
+    pick_list_id: Id
 
 
 class PickItem(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    pick_line_id: int
+    pick_line_id: Id
     bin: Scan  # the bin barcode scanned first
     code: Scan  # the item scanned: any of the product's barcodes, or a GS1 element string
     quantity: Annotated[int, msgspec.Meta(ge=1, le=100_000)] = 1  # scans of that barcode (entered when not one)
 
 
 class ShortPick(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    pick_line_id: int
+    pick_line_id: Id
     quantity: Annotated[int, msgspec.Meta(ge=1, le=10**9)]
     reason: str  # bin_empty | damaged | not_found
 

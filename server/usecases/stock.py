@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import insert, or_, select
+from sqlalchemy import insert, or_, select, update
 
 from server.clock import now
 from server.db.dialect import upsert
@@ -49,6 +49,15 @@ async def _product_ids(conn, skus: Sequence[str]) -> dict[str, int]:  # noqa: AN
 
 async def _add(conn, warehouse_id: int, location_id: int, product_id: int, delta: int) -> None:  # noqa: ANN001
     """Add a signed quantity to a bin and to the warehouse total (upserts, constant statements)."""
+    if delta < 0:
+        # Taking away: both rows exist (the domain refused a bin going below zero). Not an upsert: SQLite
+        # checks the CHECK constraints on the row an upsert proposes (quantity -1) before ON CONFLICT
+        # turns it into an update, so every lowering adjustment failed with a 500 there.
+        await conn.execute(update(bin_stock).where(bin_stock.c.location_id == location_id, bin_stock.c.product_id == product_id)
+                           .values(quantity=bin_stock.c.quantity + delta))  # fmt: skip
+        await conn.execute(update(product_stock).where(product_stock.c.warehouse_id == warehouse_id, product_stock.c.product_id == product_id)
+                           .values(on_hand=product_stock.c.on_hand + delta))  # fmt: skip
+        return
     await conn.execute(
         upsert(conn, bin_stock)
         .values(location_id=location_id, product_id=product_id, quantity=delta)

@@ -19,9 +19,9 @@ from server.web.security import SecurityHeaders, WebConfig
 from server.web.session import provide_user, provide_visibility
 
 
-def web_router(config: WebConfig | None = None) -> Router:
+def web_router(config: WebConfig) -> Router:
     """Build the pages (templates loaded once here, never at import). Its path must be in the API auth's PUBLIC_PATHS."""
-    pages = Pages(config or WebConfig.from_env())
+    pages = Pages(config)
     return Router(
         path="/",
         route_handlers=[

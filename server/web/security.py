@@ -9,9 +9,7 @@ another site can neither read nor make the browser send.
 from __future__ import annotations
 
 import hmac
-import os
 import secrets
-from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -57,16 +55,9 @@ class CsrfRefused(PermissionDeniedException):
 
 @dataclass(frozen=True, slots=True)
 class WebConfig:
-    """Settings of the pages. `cookie_secure` None: Secure exactly when the request came over https."""
+    """Settings of the pages, from `Settings` (`cookie_secure` None: Secure exactly when the request came over https)."""
 
     cookie_secure: bool | None = None
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> WebConfig:
-        """`TALLY_COOKIE_SECURE`: 1 (always), 0 (never), unset or `auto` (when served over https)."""
-        env = os.environ if env is None else env
-        raw = env.get("TALLY_COOKIE_SECURE", "auto").strip().lower()
-        return cls(cookie_secure=None if raw in ("", "auto") else raw in ("1", "true", "yes"))
 
     def secure_for(self, scheme: str) -> bool:
         return scheme == "https" if self.cookie_secure is None else self.cookie_secure

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import msgspec
+from litestar.params import Parameter
 
 Id = Annotated[int, msgspec.Meta(ge=1, le=2**62)]
 Quantity = Annotated[int, msgspec.Meta(gt=0, le=10**9, description="Units; a positive integer")]
@@ -15,7 +16,9 @@ Currency = Annotated[str, msgspec.Meta(pattern="^[A-Z]{3}$", description="ISO 42
 Sku = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 ShortText = Annotated[str, msgspec.Meta(max_length=300)]
 LongText = Annotated[str, msgspec.Meta(max_length=4000)]
-Limit = Annotated[int, msgspec.Meta(ge=1, le=500)]
+# A page size in a query string: Litestar enforces a `Parameter`'s bounds there, not msgspec.Meta's
+# (with Meta a negative limit reached the reads and failed with a 500).
+Limit = Annotated[int, Parameter(ge=1, le=500, description="Rows per page, 1-500")]
 
 
 class Page(msgspec.Struct, frozen=True):

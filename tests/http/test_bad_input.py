@@ -122,3 +122,45 @@ async def test_health_and_the_pwa_need_no_token(client) -> None:  # noqa: ANN001
     assert (await client.get("/health")).json()["status"] == "ok"
     page = await client.get("/")
     assert page.status_code == 200 and "Tally" in page.text
+
+
+async def test_a_refused_transition_answers_409_with_the_orders_status_not_a_server_error(client, db, world, tokens) -> None:  # noqa: ANN001
+    # Found by the authorization matrix: the refusal's context key `status` collided with the
+    # problem document's own `status`, and every refused transition answered 500.
+    created = await client.post("/api/orders", json=an_order_body(world["customer"]), headers=auth(tokens["office"]))
+    order_id = created.json()["id"]
+    assert (await client.post(f"/api/orders/{order_id}/confirm", headers=auth(tokens["office"]))).status_code == 200
+    again = await client.post(f"/api/orders/{order_id}/confirm", headers=auth(tokens["office"]))
+    assert again.status_code == 409, again.text
+    assert again.json() | {"detail": ""} == {"type": "about:blank", "title": "transition not allowed", "status": 409, "detail": "",
+                                             "code": "transition_not_allowed", "order_status": "confirmed", "target": "confirmed"}
+
+
+@pytest.mark.parametrize("path", ["/api/customers?limit=-8", "/api/orders?limit=0", "/api/products?limit=501"])
+async def test_a_page_size_out_of_bounds_is_a_bad_parameter(client, db, world, tokens, path: str) -> None:  # noqa: ANN001
+    # Found by fuzzing: a negative limit reached the reads and answered 500.
+    await _refused(client, db, "GET", path, 400, "invalid_parameter", headers=auth(tokens["office"]))
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/api/orders/78456438544471485841408", "/api/orders/-1595583647427786178560/parcels",
+     "/api/orders?warehouse_id=20336219364171517309731515476293451776", "/api/cash/couriers/6658417211211910217728/on-hand"],
+)  # fmt: skip
+async def test_an_integer_parameter_beyond_64_bits_is_a_bad_parameter(client, db, world, tokens, path: str) -> None:  # noqa: ANN001
+    # Found by fuzzing: the database driver could not bind such a number and the request answered 500.
+    problem = await _refused(client, db, "GET", path, 400, "invalid_parameter", headers=auth(tokens["admin"]))
+    assert "out of range" in problem["detail"]
+
+
+async def test_a_count_below_the_bins_quantity_lowers_it_and_a_delta_too(client, db, world, tokens) -> None:  # noqa: ANN001
+    # Found by fuzzing: on SQLite every lowering adjustment answered 500 (a CHECK constraint on the
+    # row an upsert proposed, quantity -1, fired before ON CONFLICT could make it an update).
+    headers = auth(tokens["office"])
+    body = {"warehouse_id": world["warehouse"], "sku": "BOLT", "location": "A-01", "reason": "loss"}
+    counted = await client.post("/api/stock/adjustments", json=body | {"counted": 7}, headers=headers)
+    assert counted.status_code == 201, counted.text
+    lowered = await client.post("/api/stock/adjustments", json=body | {"delta": -2}, headers=headers)
+    assert lowered.status_code == 201, lowered.text
+    stock = (await client.get("/api/stock", params={"warehouse_id": world["warehouse"]}, headers=headers)).json()
+    assert stock["items"][0]["on_hand"] == 5

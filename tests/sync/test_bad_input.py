@@ -158,3 +158,16 @@ async def test_a_device_time_without_an_offset_is_refused(client, db) -> None:  
     naive = scan_op(1) | {"captured_at": "2026-11-27T10:00:00"}
     problem = await _refused(client, db, "/api/sync/push", 400, "invalid_body", json=push_body(device, [naive]), headers=auth(token))
     assert "captured_at" in problem["detail"]
+
+
+async def test_an_id_beyond_64_bits_in_a_payload_rejects_that_op_and_the_device_goes_on(client, db) -> None:  # noqa: ANN001
+    # Found by fuzzing: the batch's state was loaded with the id before any handler ran, the database
+    # driver could not bind it, and the whole push answered 500 on every retry: a poison op.
+    device, token = await a_device(db, role="checker")
+    check = scan_op(1) | {"type": "CheckOrder", "payload": {"order_id": 2**70, "items": []}}
+    response = await client.post("/api/sync/push", json=push_body(device, [check, scan_op(2)]), headers=auth(token))
+    assert response.status_code == 200, response.text
+    results = response.json()["results"]
+    assert [(r["seq"], r["status"]) for r in results] == [(1, "rejected"), (2, "applied")]
+    assert results[0]["code"] == "invalid_payload"
+    assert response.json()["last_seq"] == 2

@@ -5,7 +5,8 @@ from __future__ import annotations
 from litestar import Controller, Request, Response, get, post
 from litestar.response import Redirect
 
-from server.usecases import users
+from server.clock import now
+from server.usecases import throttle, users
 from server.web.i18n import LOCALES
 from server.web.rendering import Pages
 from server.web.security import FORM_COOKIE, LANG_COOKIE, PREFIX, SESSION_COOKIE, CsrfRefused, new_form_token, safe_next, tokens_match
@@ -51,7 +52,15 @@ class AuthPages(Controller):
             raise CsrfRefused("the login form's token is missing or wrong")
         username = str(form.get("username", ""))[:100].strip()
         password = str(form.get("password", ""))[:1024]
+        key = f"login:{request.client.host if request.client else 'unknown'}"
+        try:
+            await throttle.check(db, key, now())
+        except throttle.TooManyAttempts as locked:  # one address trying too many passwords: no check at all
+            return self._login_page(request, pages, message="login.account_locked", status=429, until=locked.until.strftime("%H:%M"),
+                                    username=username, next_target=str(form.get("next", "")))  # fmt: skip
         result = await users.login(db, username, password)
+        if result.refusal == "credentials_invalid":
+            await throttle.record_failure(db, key, now(), throttle.LOGIN)
         if result.cookie is None:
             status = 429 if result.refusal == "account_locked" else 401
             until = result.locked_until.strftime("%H:%M") if result.locked_until else ""
