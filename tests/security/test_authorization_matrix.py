@@ -60,6 +60,8 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("GET", "/"): Expect(EVERYONE),
     ("GET", "/{file_path:path}"): Expect(EVERYONE, sample="/index.html"),
     ("HEAD", "/{file_path:path}"): Expect(EVERYONE, sample="/index.html"),
+    ("GET", "/js/{file:path}"): Expect(EVERYONE, sample="/js/app.js"),  # the shell's code, minified
+    ("GET", "/css/{file:path}"): Expect(EVERYONE, sample="/css/app.css"),
     ("GET", "/vendor/{file_path:path}"): Expect(EVERYONE, sample="/vendor/barcode-detector/package.json"),
     ("HEAD", "/vendor/{file_path:path}"): Expect(EVERYONE, sample="/vendor/barcode-detector/package.json"),
     ("GET", "/health"): Expect(EVERYONE),
@@ -89,6 +91,7 @@ EXPECTED: dict[tuple[str, str], Expect] = {
             ("GET", "/web/exceptions"), ("POST", "/web/exceptions/{exception_id:int}/resolve"), ("GET", "/web/orders"),
             ("GET", "/web/orders/{order_id:int}"), ("GET", "/web/orders/{order_id:int}/blobs/{sha:str}"), ("GET", "/web/reports"),
             ("GET", "/web/reports/csv/{name:str}"), ("GET", "/web/routes"), ("GET", "/web/routes/{route_id:int}"),
+            ("POST", "/web/routes/handovers/{handover_id:str}/close"),
         )
     },  # fmt: skip
     # --- sync: enrolled devices only, each on its own device id ---
@@ -145,7 +148,8 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("GET", "/api/labels/bins/{location_id:int}"): Expect(STAFF),
     ("GET", "/api/labels/warehouses/{warehouse_id:int}/bins"): Expect(STAFF),
     ("GET", "/api/labels/products/{product_id:int}"): Expect(STAFF, sample="/api/labels/products/1"),
-    ("GET", "/api/labels/parcels/{parcel:str}"): Expect(STAFF),
+    # A packing handheld prints its own warehouse's parcel labels (the PWA's label queue).
+    ("GET", "/api/labels/parcels/{parcel:str}"): Expect(STAFF | {"device_packer", "device_warehouse"}),
     ("GET", "/api/labels/pick-lists/{pick_list_id:int}"): Expect(STAFF),
     ("GET", "/api/labels/routes/{route_id:int}"): Expect(STAFF),
     ("POST", "/api/labels/enrollment-card"): Expect(MANAGERS),
