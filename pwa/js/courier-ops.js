@@ -4,6 +4,7 @@
 // the courier and warehouse op types grow without touching each other's lines.
 
 import { OP_TYPES } from './ops.js';
+import { uuid } from './sync.js';
 
 /** The routes with one stop (route id, order id) changed by `change(stop)`; others untouched. */
 function updateStops(entities, routeId, orderId, change) {
@@ -42,10 +43,5 @@ Object.assign(OP_TYPES, COURIER_OP_TYPES);
 
 /** A fresh id for a delivery, payment or handover made on the phone (the op's own key). */
 export function newId() {
-  if (crypto.randomUUID) return crypto.randomUUID();
-  const b = crypto.getRandomValues(new Uint8Array(16));
-  b[6] = (b[6] & 0x0f) | 0x40; // RFC 9562 version 4
-  b[8] = (b[8] & 0x3f) | 0x80;
-  const x = [...b].map((v) => v.toString(16).padStart(2, '0')).join('');
-  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+  return uuid();
 }
