@@ -131,8 +131,8 @@ async def push(
                 # The database refused the batch's writes (a constraint its effects broke: a bug)
                 # and no op is to blame by name. Apply the first new op alone and answer for it;
                 # the device sends the rest again. If that op alone fails, it is the one: reject it.
-                if failure.first_seq is None:
-                    raise failure.__cause__ from None
+                if failure.first_seq is None or failure.first_seq in crashed:
+                    raise failure.__cause__ from None  # not an op's effects: even its rejection cannot be written
                 if not failure.first_only:
                     first_only = True
                 else:
