@@ -14,16 +14,15 @@ statements as ONE hand-off. On PostgreSQL asyncpg is natively async: one round t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
 import sqlite3
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
 import msgspec
-from sqlalchemy.exc import DBAPIError
-
 from sqlalchemy import Boolean, DateTime, Table
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.types import TypeDecorator
 
@@ -130,9 +129,13 @@ async def fetch(conn: AsyncConnection, sql: str, params: tuple) -> list[tuple]:
 
 
 async def _in_thread(conn: AsyncConnection, work: Callable[[sqlite3.Connection], Any], sql: str) -> Any:
-    """Run `work` on the sqlite3 connection in aiosqlite's thread: one hand-off. Driver errors come
-    back as SQLAlchemy's (IntegrityError, OperationalError…), as if Core had run the statement."""
-    driver = (await conn.get_raw_connection()).driver_connection  # the aiosqlite connection
+    return await in_driver_thread((await conn.get_raw_connection()).driver_connection, work, sql)
+
+
+async def in_driver_thread(driver: Any, work: Callable[[sqlite3.Connection], Any], sql: str) -> Any:
+    """Run `work` on the sqlite3 connection in the aiosqlite connection `driver`'s thread: one
+    hand-off. Driver errors come back as SQLAlchemy's (IntegrityError, OperationalError…), as if Core
+    had run `sql`, so busy and locked stay retryable."""
     try:
         # aiosqlite has no public call for "run this function in the connection's thread";
         # `_execute` is what its own methods use (aiosqlite is pinned; a test counts the hand-offs).
@@ -152,9 +155,3 @@ def _fetch_all(raw, sql: str, params: tuple) -> list[tuple]:  # noqa: ANN001 —
         return cursor.fetchall()
     finally:
         cursor.close()
-
-
-async def insert_rows(conn: AsyncConnection, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    """INSERT many rows of plain values (text, integers, booleans, aware UTC datetimes)."""
-    if rows:
-        await run(conn, [insert(conn.dialect.name, table, columns, rows)])

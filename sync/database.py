@@ -10,15 +10,15 @@ locks where a use case needs them.
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.util import await_only as await_
+
+from sync.bulk import in_driver_thread
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
@@ -51,15 +51,8 @@ def _install_sqlite_pragmas(engine: AsyncEngine, synchronous: str) -> None:
         mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
         # Straight to the driver: one hand-off to aiosqlite's thread instead of the adapter's
         # three (cursor, execute, close); see sync/bulk.py.
-        driver = conn.connection.driver_connection
-        try:
-            await_(driver._execute(_begin, driver._conn, mode))
-        except sqlite3.Error as error:  # e.g. "database is locked" after the busy timeout: retryable
-            raise DBAPIError.instance(f"BEGIN {mode}", None, error, sqlite3.Error) from error
-
-
-def _begin(raw: sqlite3.Connection, mode: str) -> None:
-    raw.execute(f"BEGIN {mode}").close()
+        sql = f"BEGIN {mode}"
+        await_(in_driver_thread(conn.connection.driver_connection, lambda raw: raw.execute(sql).close(), sql))
 
 
 class Database:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import Boolean, Column, DateTime, Integer, MetaData, String, Table, insert, select, text
 
-from sync.bulk import insert_rows
+from sync import bulk
 from sync.database import Database
 from sync.types import UtcDateTime
 
@@ -42,7 +42,7 @@ async def test_bulk_rows_equal_core_rows_for_datetimes_booleans_and_nulls(db: Da
         (None, None, None, None),
     ]
     async with db.write() as conn:
-        await insert_rows(conn, probe, COLUMNS, [(i, *v) for i, v in enumerate(values)])
+        await bulk.run(conn, [bulk.insert(conn.dialect.name, probe, COLUMNS, [(i, *v) for i, v in enumerate(values)])])
         await conn.execute(insert(probe), [dict(zip(COLUMNS, (100 + i, *v), strict=True)) for i, v in enumerate(values)])
     async with db.read() as conn:
         rows = {r.id: r[1:] for r in await conn.execute(select(probe).order_by(probe.c.id))}
@@ -58,7 +58,8 @@ async def test_bulk_rows_equal_core_rows_for_datetimes_booleans_and_nulls(db: Da
 async def test_bulk_stores_an_aware_datetime_of_another_zone_as_its_utc_instant(db: Database) -> None:
     moscow = timezone(timedelta(hours=3))
     async with db.write() as conn:
-        await insert_rows(conn, probe, COLUMNS, [(1, datetime(2026, 11, 27, 13, 5, 6, 7, tzinfo=moscow), None, None, None)])
+        rows = [(1, datetime(2026, 11, 27, 13, 5, 6, 7, tzinfo=moscow), None, None, None)]
+        await bulk.run(conn, [bulk.insert(conn.dialect.name, probe, COLUMNS, rows)])
     async with db.read() as conn:
         at = (await conn.execute(select(probe.c.at))).scalar_one()
     assert at.replace(tzinfo=at.tzinfo or UTC) == datetime(2026, 11, 27, 10, 5, 6, 7, tzinfo=UTC)
