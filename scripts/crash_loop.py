@@ -56,7 +56,7 @@ import httpx  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
 from server.db.tables import SYNC, scans  # noqa: E402
-from sync.client import HttpTransport, ProtocolError, SyncClient, TransientError  # noqa: E402
+from sync.client import HttpTransport, ProtocolError, SyncClient, TransientError, TransportWrapper  # noqa: E402
 from sync.database import Database  # noqa: E402
 
 PG_ENV = "TALLY_TEST_POSTGRES_URL"
@@ -148,21 +148,12 @@ class Server:
         return found
 
 
-class WatchedTransport:
+class WatchedTransport(TransportWrapper):
     """HttpTransport that counts requests in flight (for the killer) and notes acknowledgements."""
 
     def __init__(self, inner: HttpTransport, device: Device, flights: Counter) -> None:
-        self.inner, self.device, self.flights = inner, device, flights
-        self.msgpack = inner.msgpack
-
-    async def push(self, body: dict):  # noqa: ANN201
-        return await self._call("push", self.inner.push, body)
-
-    async def pull(self, body: dict):  # noqa: ANN201
-        return await self._call("pull", self.inner.pull, body)
-
-    async def put_blob(self, sha256: str, content_type: str, data: bytes) -> None:
-        await self.inner.put_blob(sha256, content_type, data)
+        super().__init__(inner)
+        self.device, self.flights = device, flights
 
     async def _call(self, kind: str, send, body: dict):  # noqa: ANN001, ANN202
         self.flights[kind] += 1

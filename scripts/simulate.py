@@ -74,7 +74,7 @@ if str(ROOT) not in sys.path:
 
 import httpx  # noqa: E402
 
-from sync.client import HttpTransport, ProtocolError, SyncClient, TransientError  # noqa: E402
+from sync.client import HttpTransport, ProtocolError, SyncClient, TransientError, TransportWrapper  # noqa: E402
 
 APP_VERSION = "simulator/1"
 ALLOWED_HOSTS = frozenset({"127.0.0.1", "localhost"})
@@ -344,22 +344,12 @@ class DeviceStats:
     pushes: int = 0
 
 
-class SimTransport:
+class SimTransport(TransportWrapper):
     """Wraps HttpTransport: measures each call, refuses to talk while offline, loses responses."""
 
     def __init__(self, inner: HttpTransport, device: SimDevice) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.device = device
-        self.msgpack = inner.msgpack  # SyncClient reads this to pick the payload encoding
-
-    async def push(self, body: dict):  # noqa: ANN201
-        return await self._call("push", self.inner.push, body)
-
-    async def pull(self, body: dict):  # noqa: ANN201
-        return await self._call("pull", self.inner.pull, body)
-
-    async def put_blob(self, sha256: str, content_type: str, data: bytes) -> None:
-        await self.inner.put_blob(sha256, content_type, data)
 
     async def _call(self, endpoint: str, send, body: dict):  # noqa: ANN001, ANN202
         dev, stats = self.device, self.device.stats

@@ -116,6 +116,27 @@ class HttpTransport:
             raise ProtocolError(response.status_code, problem.get("code", "http_error"), problem.get("detail", ""), problem)
 
 
+class TransportWrapper:
+    """A transport around another one (for simulators and tests that watch or disturb the traffic):
+    push and pull go through `_call`, blobs straight through."""
+
+    def __init__(self, inner: HttpTransport) -> None:
+        self.inner = inner
+        self.msgpack = inner.msgpack  # SyncClient reads this to pick the payload encoding
+
+    async def push(self, body: dict) -> PushResponse:
+        return await self._call("push", self.inner.push, body)
+
+    async def pull(self, body: dict) -> PullResponse:
+        return await self._call("pull", self.inner.pull, body)
+
+    async def put_blob(self, sha256: str, content_type: str, data: bytes) -> None:
+        await self.inner.put_blob(sha256, content_type, data)
+
+    async def _call(self, kind: str, send: Any, body: dict) -> Any:
+        return await send(body)
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat()
 
