@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import math
 import random
 import statistics
 import tempfile
@@ -31,8 +30,8 @@ import httpx
 from PIL import Image, ImageDraw, ImageFont
 
 from bench_server import Server
-from bench_sync import (KEEPALIVE_S, DEFAULT_PG, Databases, DeviceStream, PullWorld, build_pull_world, enroll_devices, log,
-                        push_over_http, summary, tally, time_pull_http)  # fmt: skip
+from bench_sync import (KEEPALIVE_S, DEFAULT_PG, Databases, DeviceStream, PullWorld, build_pull_world, close_pull_worlds,
+                        enroll_devices, log, push_over_http, summary, tally, time_pull_http)  # fmt: skip
 from server.usecases.catalog import create_warehouse
 from sync.database import Database
 
@@ -98,11 +97,7 @@ async def growth_log(dbs: Databases, sizes: tuple[int, ...], rounds: int, per_ro
                                 samples.setdefault(f"{w.size}_l{limit}", []).extend(await time_pull_http(client, w, limit, 1))
                 log(f"growth pull round {rnd + 1}: " + ", ".join(f"{k} {statistics.median(v):.1f} ms" for k, v in samples.items()))
     finally:
-        for w in worlds:
-            if w.server is not None:
-                w.server.stop()
-            await w.db.dispose()
-            await dbs.drop(w.backend)
+        await close_pull_worlds(dbs, worlds)
     out = {"pull_ms": {k: summary(v) for k, v in samples.items()}, "sizes": list(sizes)}
     out["pull_flat_ratio"] = out["pull_ms"][f"{max(sizes)}_l1000"]["p50"] / out["pull_ms"]["10000_l1000"]["p50"]
     return out

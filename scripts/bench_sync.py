@@ -517,6 +517,15 @@ class PullWorld:
     server: Server | None = None
 
 
+async def close_pull_worlds(dbs: Databases, worlds: list[PullWorld]) -> None:
+    """Stop each world's server, close its database handle and drop its database."""
+    for w in worlds:
+        if w.server is not None:
+            w.server.stop()
+        await w.db.dispose()
+        await dbs.drop(w.backend)
+
+
 async def build_pull_world(dbs: Databases, kind: str, size: int, limits: tuple[int, ...]) -> PullWorld:
     backend = await dbs.create(kind, f"pull{size}")
     tally(backend.url, "db", "upgrade")
@@ -620,11 +629,7 @@ async def bench_pull(dbs: Databases, kind: str, profile: Profile) -> dict:
             out[f"pull_{key}"] = summary(values)
         out["pull_sizes"] = list(profile.pull_sizes)
     finally:
-        for w in worlds:
-            if w.server is not None:
-                w.server.stop()
-            await w.db.dispose()
-            await dbs.drop(w.backend)
+        await close_pull_worlds(dbs, worlds)
     return out
 
 
