@@ -38,12 +38,17 @@ def _install_sqlite_pragmas(engine: AsyncEngine, synchronous: str) -> None:
         # Take transaction control away from the driver so BEGIN is ours to issue.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
+        # First, so that nothing below fails with "database is locked" while another
+        # connection (another process) holds the write lock.
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        # WAL is kept in the file: switch only when it is not WAL yet (switching takes a lock).
+        cursor.execute("PRAGMA journal_mode")
+        if cursor.fetchone()[0].lower() != "wal":
+            cursor.execute("PRAGMA journal_mode=WAL")
         # FULL fsyncs the WAL at every commit: an acknowledged commit survives a process
         # crash and a power cut. At batch sizes of hundreds of rows it costs about NORMAL.
         cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
