@@ -40,6 +40,8 @@ def test_a_checker_recounts_a_picked_order_offline_and_the_server_checks_it(
     for code in (ean_a, ean_a, ean_a, ean_b):
         scan(page, code)
     expect(page.locator(f"#check-lines li[data-product='{id_a}']")).to_have_attribute("data-status", "extra")
+    # The last scan (b) may still be on its way to the screen: wait for it, then read both counts.
+    expect(page.locator(f"#check-lines li[data-product='{id_b}'] .check-count")).to_have_text("1 / 1")
     assert _count(page, id_a) == "3 / 2" and _count(page, id_b) == "1 / 1"
     shoot_settled(page, "checker-extra")
 
