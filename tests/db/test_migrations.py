@@ -38,3 +38,12 @@ def test_downgrade_to_base_and_upgrade_again_round_trips(tmp_path) -> None:  # n
     upgrade(url)
     downgrade(url, "base")
     upgrade(url)
+
+
+def test_a_migrated_sqlite_file_is_in_wal_mode_before_any_server_connects(tmp_path) -> None:  # noqa: ANN001
+    import sqlite3
+
+    path = tmp_path / "fresh.db"
+    upgrade(f"sqlite:///{path}")
+    with sqlite3.connect(path) as conn:  # a plain connection: none of the server's pragmas
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"

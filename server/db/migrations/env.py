@@ -27,6 +27,11 @@ def _configure(connection) -> None:  # noqa: ANN001
 
 async def _run_async() -> None:
     engine = create_async_engine(config.get_main_option("sqlalchemy.url"), poolclass=pool.NullPool)
+    if engine.dialect.name == "sqlite":
+        # The file is WAL from its first migration on: a server's (or a test's) first connections then
+        # never race each other to switch it, which fails with "database is locked".
+        async with engine.connect() as connection:
+            await connection.exec_driver_sql("PRAGMA journal_mode=WAL")
     async with engine.connect() as connection:
         await connection.run_sync(_configure)
     await engine.dispose()
