@@ -93,6 +93,8 @@ def test_a_picker_works_a_list_offline_with_wedge_scans_and_the_server_gets_each
         else:
             scan(page, code)
         page.wait_for_function(f"!document.querySelector('#pick-line[data-line=\"{line['id']}\"]')")
+        # The next line, or the end of the list, is drawn after the old line goes: wait for one of them.
+        page.wait_for_function("document.querySelector('#pick-line') || document.querySelector('#pick-done')")
         walked += 1
     assert walked == 2
     expect(page.locator("#pick-done")).to_be_visible()
