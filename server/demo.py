@@ -33,6 +33,7 @@ from server.domain.events import SYSTEM, Actor
 from server.domain.lifecycle import OrderStatus
 from server.settings import Settings
 from server.usecases.orders import order_number
+from sync import changelog
 from sync.database import Database
 
 S = OrderStatus
@@ -115,6 +116,10 @@ async def load_demo(settings: Settings, *, seed: int = 42, orders: int = 500, pr
         today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
         await _load(db, rng, today, n_orders=orders, n_products=products)
         await _load_users(db)
+        # Loaded wholesale, without change-log entries: a new epoch makes any device that synced
+        # the empty database, and any server's shared snapshot pages, start again.
+        async with db.write() as conn:
+            await changelog.new_epoch_now(conn, t.SYNC)
     finally:
         await db.dispose()
 

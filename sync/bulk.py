@@ -54,7 +54,7 @@ def _sqlite_plan(table: Table, columns: tuple[str, ...]) -> tuple[tuple[int, Cal
     return tuple(plan)
 
 
-def _rows(dialect: str, table: Table, columns: tuple[str, ...], rows: Sequence[Sequence[Any]]) -> list[tuple]:
+def _driver_rows(dialect: str, table: Table, columns: tuple[str, ...], rows: Sequence[Sequence[Any]]) -> list[tuple]:
     plan = _sqlite_plan(table, columns) if dialect == "sqlite" else ()
     if not plan:
         return [tuple(row) for row in rows]
@@ -78,19 +78,25 @@ def insert(dialect: str, table: Table, columns: Sequence[str], rows: Sequence[Se
     columns = tuple(columns)
     names = ", ".join(f'"{c}"' for c in columns)
     marks = ", ".join(_marks(dialect, len(columns)))
-    return f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})', _rows(dialect, table, columns, rows)
+    return f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})', _driver_rows(dialect, table, columns, rows)
 
 
 def update(dialect: str, table: Table, key: tuple[str, Any], values: Mapping[str, Any], *, keep_if_none: Sequence[str] = ()) -> Statement:
     """UPDATE one row by key; a column in `keep_if_none` keeps its value when the new one is None."""
-    columns = tuple(values)
+    return update_many(dialect, table, key[0], tuple(values), [(*values.values(), key[1])], keep_if_none=keep_if_none)
+
+
+def update_many(dialect: str, table: Table, key: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], *,
+                keep_if_none: Sequence[str] = ()) -> Statement:  # fmt: skip
+    """UPDATE rows by key, each row its `columns` values then its key; a column in `keep_if_none`
+    keeps its value where the new one is None."""
+    columns = tuple(columns)
     marks = _marks(dialect, len(columns) + 1)
     sets = ", ".join(
         f'"{c}" = COALESCE({m}, "{c}")' if c in keep_if_none else f'"{c}" = {m}' for c, m in zip(columns, marks, strict=False)
     )
-    sql = f'UPDATE "{table.name}" SET {sets} WHERE "{key[0]}" = {marks[-1]}'
-    (row,) = _rows(dialect, table, (*columns, key[0]), [(*values.values(), key[1])])
-    return sql, [row]
+    sql = f'UPDATE "{table.name}" SET {sets} WHERE "{key}" = {marks[-1]}'
+    return sql, _driver_rows(dialect, table, (*columns, key), rows)
 
 
 async def run(conn: AsyncConnection, statements: Sequence[Statement]) -> None:

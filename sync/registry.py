@@ -116,7 +116,11 @@ class SyncApplication(Protocol):
     async def snapshot(
         self, conn: AsyncConnection, device: Device, position: str | None, limit: int
     ) -> SnapshotPage:
-        """One keyset page of the current state of the device's scope."""
+        """One keyset page of the current state of the device's scope.
+
+        A page must depend only on the device's role, its scopes and the state that those scopes'
+        changes describe: the engine shares pages between devices alike, and reuses them until a
+        change is recorded in one of the scopes (`sync.pull.SnapshotPages`)."""
         ...
 
 

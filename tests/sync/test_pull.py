@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 
 import msgspec
-from sqlalchemy import update
+from sqlalchemy import select, update
 
+from server.clock import now
 from server.db.tables import SYNC
+from server.syncapp.app import TallySync
 from server.usecases import catalog, routes
 from server.usecases.orders import create_order
+from sync import pull as pulling
 from sync.database import Database
+from sync.protocol import PullRequest
 from tests.builders import OFFICE, order_request
 from tests.sync.fixtures import a_client, a_device, auth
 
@@ -136,3 +141,81 @@ async def test_pull_reports_the_devices_write_checkpoint(client, db, tmp_path) -
     await phone.push_once()
     page = await phone.pull_once()
     assert page.last_seq == 2 and phone.pending_count() == 0
+
+
+async def test_devices_alike_share_snapshot_pages_until_a_change_in_their_scopes(client, db, tmp_path) -> None:  # noqa: ANN001
+    warehouse_id = await _catalog(db, 4)
+    other_warehouse = await catalog.create_warehouse(db, "SPB", "Санкт-Петербург")
+    pages = pulling.snapshot_pages(db)
+
+    async def bootstrap(name: str, role: str = "picker", warehouse: int = warehouse_id) -> dict:
+        device, token = await a_device(db, role, {"warehouse_id": warehouse}, name=name)
+        phone = a_client(tmp_path, client, device, token, name=name)
+        await phone._pull_all(100)
+        return phone.replica()
+
+    first = await bootstrap("TC52-01")
+    hits = pages.hits
+    assert await bootstrap("TC52-02") == first  # the same page, read once
+    assert pages.hits == hits + 1
+
+    # A change elsewhere (another warehouse's bins) leaves the page valid.
+    await catalog.create_location(db, other_warehouse, "B-01", "LB01", "B", 1)
+    assert await bootstrap("TC52-03") == first
+    assert pages.hits == hits + 2
+
+    # A change in the catalog does not: the next device reads the new price, not the shared page.
+    await catalog.update_product(db, 1, catalog.ProductSpec("SKU-0", "Болт М6", 777, "RUB"))
+    fourth = await bootstrap("TC52-04")
+    assert fourth[("product", "1")]["price"] == 777 and fourth[("product", "1")]["name"] == "Болт М6"
+    assert pages.hits == hits + 2
+
+    # Devices that see other scopes never get this page: the other warehouse's picker has its own bins.
+    elsewhere = await bootstrap("TC52-05", warehouse=other_warehouse)
+    assert [k for k in elsewhere if k[0] == "location"] == [("location", "2")]
+    assert sum(1 for kind, _ in elsewhere if kind == "product") == 4
+
+
+async def test_pulls_arriving_together_note_every_devices_status_in_shared_writes(db, monkeypatch) -> None:  # noqa: ANN001
+    warehouse_id = await _catalog(db, 3)
+    devices = [(await a_device(db, "picker", {"warehouse_id": warehouse_id}, name=f"TC52-{i:02d}"))[0] for i in range(20)]
+    writes = 0
+    write = pulling.PullNotes._write
+
+    async def counted(self, *args) -> None:  # noqa: ANN001, ANN002
+        nonlocal writes
+        writes += 1
+        await write(self, *args)
+
+    monkeypatch.setattr(pulling.PullNotes, "_write", counted)
+    app = TallySync()
+    at = now()
+    requests = [PullRequest(protocol=1, cursor=None, limit=100, pending=i, app_version=f"pwa/{i}") for i in range(20)]
+    await asyncio.gather(*(pulling.pull(db, SYNC, app, d, r, at) for d, r in zip(devices, requests, strict=True)))
+
+    assert 1 <= writes < len(devices)  # the twenty notes shared their writes
+    async with db.read() as conn:
+        d = SYNC.devices.c
+        rows = {r.id: r for r in await conn.execute(select(d.id, d.last_pull_at, d.pending, d.app_version, d.pulled_version))}
+    for i, device in enumerate(devices):
+        assert rows[device].last_pull_at is not None
+        assert (rows[device].pending, rows[device].app_version) == (i, f"pwa/{i}")
+
+
+async def test_devices_bootstrapping_at_once_wait_for_one_read_of_their_shared_page(db) -> None:  # noqa: ANN001
+    warehouse_id = await _catalog(db, 5)
+    devices = [(await a_device(db, "picker", {"warehouse_id": warehouse_id}, name=f"TC52-{i:02d}"))[0] for i in range(12)]
+    app, reads = TallySync(), 0
+    snapshot = app.snapshot
+
+    async def counted(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        nonlocal reads
+        reads += 1
+        return await snapshot(*args, **kwargs)
+
+    app.snapshot = counted
+    request = PullRequest(protocol=1, cursor=None, limit=100)
+    answers = await asyncio.gather(*(pulling.pull(db, SYNC, app, d, request, now()) for d in devices))
+
+    assert reads == 1
+    assert all(a.changes == answers[0].changes and len(a.changes) == 6 for a in answers)  # 5 products and 1 bin
