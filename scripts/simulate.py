@@ -15,13 +15,15 @@ What it does:
    phone has something to bootstrap). Every device has its own `sync.client.SyncClient` outbox
    file under the state folder; `--msgpack-fraction` of them (default half)
    talk MessagePack, the others JSON.
-3. Runs all devices concurrently for `--seconds`. A picker records `RecordScan` ops (a bin scan,
-   then item scans in that bin) at its own random rate around `--ops-per-minute`; couriers only
-   pull today. Every device syncs (push, then pull) on a jittered timer. Each device goes
+3. Bootstraps every device at once (its first sync: the snapshot of its scope), then runs all
+   devices concurrently for `--seconds`, each syncing again within the run's first second. A
+   picker records `RecordScan` ops (a bin scan, then item scans in that bin) at its own random
+   rate around `--ops-per-minute`; couriers only pull today. Every device syncs (push, then pull) on a jittered timer. Each device goes
    offline for random periods, about `--offline-fraction` of the time: offline it keeps
    recording but sends nothing; a request in flight when the device drops loses its response
    (so the server sees the retry as a duplicate). `--drop-fraction` of the other responses are
-   lost too. With `--spawn` an "office" edits product prices meanwhile, so pulls carry changes.
+   lost too. An "office" edits product prices meanwhile (with `--spawn`, or when asked), so
+   pulls carry changes.
 4. Then every device comes online and syncs until its outbox is empty, and the simulator checks:
    every op each device recorded is in the server's op log exactly once (with `--spawn`:
    read-only SQL on the SQLite file, `op_log` and `scans`; with `--url`: each device's `last_seq`
@@ -55,6 +57,7 @@ import re
 import shutil
 import socket
 import sqlite3
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -107,6 +110,7 @@ class Config:
     state_dir: Path | None
     seed: int
     json_path: Path | None
+    timeline_path: Path | None
     sync_interval: float
     drop_fraction: float
     office_edits_per_minute: float
@@ -144,11 +148,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--state-dir", type=Path, default=None, help="folder for device outboxes (default: a temporary folder)")
     p.add_argument("--seed", type=int, default=None, help="random seed (default: random, printed)")
     p.add_argument("--json", dest="json_path", type=Path, default=None, help="write the summary as JSON here")
+    p.add_argument("--timeline", dest="timeline_path", type=Path, default=None,
+                   help="write every request as CSV here: when it began (s), endpoint, device, milliseconds")
     p.add_argument("--sync-interval", type=_positive(float, 0.1, 120), default=2.0, help="mean seconds between syncs (default 2)")
     p.add_argument("--drop-fraction", type=_positive(float, 0, 0.5), default=0.02,
                    help="share of responses lost on the way back to an online device (default 0.02)")  # fmt: skip
-    p.add_argument("--office-edits-per-minute", type=_positive(float, 0, 600), default=30.0,
-                   help="product price edits while devices run; --spawn only (default 30)")  # fmt: skip
+    p.add_argument("--office-edits-per-minute", type=_positive(float, 0, 600), default=None,
+                   help="price edits of products 1-500 while devices run (default 30 with --spawn; 0 with --url, "
+                        "whose catalog is not ours to change unless asked)")  # fmt: skip
     p.add_argument("--warehouse-id", type=_positive(int, 1, 2**31), default=1, help="warehouse of the picker devices (default 1)")
     p.add_argument("--msgpack-fraction", type=_positive(float, 0, 1), default=0.5,
                    help="share of devices that sync with MessagePack, the rest JSON (default 0.5)")  # fmt: skip
@@ -180,8 +187,8 @@ def parse_config(argv: list[str] | None) -> Config:
     return Config(
         devices=a.devices, seconds=a.seconds, url=url, spawn=a.spawn, admin_token=a.admin_token,
         offline_fraction=a.offline_fraction, ops_per_minute=a.ops_per_minute, state_dir=a.state_dir, seed=seed,
-        json_path=a.json_path, sync_interval=a.sync_interval, drop_fraction=a.drop_fraction,
-        office_edits_per_minute=a.office_edits_per_minute if a.spawn else 0.0, warehouse_id=a.warehouse_id,
+        json_path=a.json_path, timeline_path=a.timeline_path, sync_interval=a.sync_interval, drop_fraction=a.drop_fraction,
+        office_edits_per_minute=a.office_edits_per_minute if a.office_edits_per_minute is not None else 30.0 if a.spawn else 0.0, warehouse_id=a.warehouse_id,
         workers=min(workers, a.devices), msgpack_fraction=a.msgpack_fraction, drain_seconds=a.drain_seconds, keep=a.keep, quiet=a.quiet,
     )  # fmt: skip
 
@@ -325,6 +332,9 @@ class DeviceSpec:
         return "msgpack" if self.msgpack else "json"
 
 
+LATENCY_LABELS = ("push", "pull snapshot", "pull log", "final sync")
+
+
 @dataclass
 class DeviceStats:
     recorded: dict[int, tuple[str, str, str | None]] = field(default_factory=dict)  # seq -> (op_id, code, location)
@@ -333,7 +343,8 @@ class DeviceStats:
     rejected: list[dict] = field(default_factory=list)
     retries: Counter = field(default_factory=Counter)  # transient failures by reason
     errors: Counter = field(default_factory=Counter)  # protocol errors and anything unexpected
-    latency: dict[str, list[float]] = field(default_factory=lambda: {"push": [], "pull snapshot": [], "pull log": []})
+    latency: dict[str, list[float]] = field(default_factory=lambda: {k: [] for k in LATENCY_LABELS})
+    began: dict[str, list[float]] = field(default_factory=lambda: {k: [] for k in LATENCY_LABELS})  # when each began
     offline_periods: int = 0
     offline_seconds: float = 0.0
     syncs: int = 0
@@ -357,7 +368,7 @@ class SimTransport(TransportWrapper):
             stats.retries["offline"] += 1
             raise TransientError("offline")
         went_offline = dev.offline_epoch
-        started = time.perf_counter()
+        began, started = time.monotonic(), time.perf_counter()
         try:
             response = await send(body)
         except TransientError as error:
@@ -372,7 +383,7 @@ class SimTransport(TransportWrapper):
             raise
         elapsed = time.perf_counter() - started
         if endpoint == "push":
-            stats.latency["push"].append(elapsed)
+            label = "push"
             stats.pushes += 1
             for result in response.results:
                 stats.results[result.status] += 1
@@ -381,11 +392,19 @@ class SimTransport(TransportWrapper):
                 if result.status == "rejected":
                     stats.rejected.append({"seq": result.seq, "code": result.code, "message": result.message})
         else:
-            # A pull without a cursor, or one the server answered with a reset, is a snapshot page.
-            stats.latency["pull snapshot" if body.get("cursor") is None or response.reset else "pull log"].append(elapsed)
+            # A snapshot page: a pull without a cursor, one the server answered with a reset, and
+            # the pages after them until one says there is no more.
+            snapshot = dev.in_snapshot or body.get("cursor") is None or response.reset
+            label = "pull snapshot" if snapshot else "pull log"
+            if snapshot:
+                dev.in_snapshot = response.more
             stats.pulls += 1
             stats.changes_pulled += len(response.changes)
             stats.resets += int(response.reset)
+        # The final syncs (every device at once, to check the outcome) are not the load: apart.
+        label = "final sync" if dev.final else label
+        stats.latency[label].append(elapsed)
+        stats.began[label].append(began)
         # The answer was computed (and committed) by the server; now it may not arrive.
         if dev.offline_epoch != went_offline:
             stats.retries["response_lost_offline"] += 1
@@ -406,12 +425,19 @@ class SimDevice:
         self.online = True
         self.offline_epoch = 0
         self.final = False
+        self.in_snapshot = True
         transport = SimTransport(HttpTransport(http, spec.token, msgpack=spec.msgpack), self)
-        self.client = SyncClient(spec.outbox, spec.device_id, transport, app_version=APP_VERSION)
+        # Hundreds of devices share this machine's one disk: their outboxes skip the fsync a real
+        # phone makes on its own storage (they still survive a crash of this process).
+        self.client = SyncClient(spec.outbox, spec.device_id, transport, app_version=APP_VERSION, synchronous="NORMAL")
         self.bins: list[str] = []
         self.items: list[str] = []
 
     # --- behaviour -----------------------------------------------------------------------------
+    async def bootstrap(self) -> None:
+        """The first sync, as a device does when it is enrolled: its snapshot, before the run."""
+        await self.sync_once(attempts=8)
+
     async def run(self, end_at: float) -> None:
         tasks = [self._connectivity(end_at), self._syncer(end_at)]
         if self.spec.role != "courier" and self.spec.rate_per_second > 0:
@@ -562,22 +588,40 @@ class SimDevice:
         self.client.close()
 
 
-def run_group(specs: list[DeviceSpec], cfg: Config, base_url: str, end_at: float, office_done: threading.Event) -> list[dict]:
+def run_group(specs: list[DeviceSpec], cfg: Config, base_url: str, start: threading.Barrier, office_done: threading.Event) -> list[dict]:
     """One client thread: its own event loop and HTTP connection pool for a share of the devices.
 
     Threads keep one device's SQLite fsyncs (the outbox is written with synchronous=FULL) from
     stalling every other device's timers and latency measurements.
     """
-    return asyncio.run(_group_main(specs, cfg, base_url, end_at, office_done))
+    return asyncio.run(_group_main(specs, cfg, base_url, start, office_done))
 
 
-async def _group_main(specs: list[DeviceSpec], cfg: Config, base_url: str, end_at: float, office_done: threading.Event) -> list[dict]:
-    limits = httpx.Limits(max_connections=len(specs) + 2, max_keepalive_connections=len(specs) + 2)
-    async with httpx.AsyncClient(base_url=base_url, timeout=HTTP_TIMEOUT, limits=limits, trust_env=False,
-                                 follow_redirects=False) as http:  # fmt: skip
-        devices = [SimDevice(spec, http, cfg) for spec in specs]
+async def _group_main(specs: list[DeviceSpec], cfg: Config, base_url: str, start: threading.Barrier, office_done: threading.Event) -> list[dict]:
+    # Each device has its own HTTP connection, as each phone does. One pool shared by a hundred
+    # devices would make the simulator, not the server, the bottleneck: httpcore checks every
+    # connection of its pool on every request.
+    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+    tls = ssl.create_default_context()  # one for all: each client would load the CA certificates again (25 ms)
+    async with contextlib.AsyncExitStack() as stack:
+        devices = []
+        for spec in specs:
+            http = await stack.enter_async_context(
+                httpx.AsyncClient(base_url=base_url, timeout=HTTP_TIMEOUT, limits=limits, trust_env=False, follow_redirects=False,
+                                  verify=tls)  # fmt: skip
+            )
+            devices.append(SimDevice(spec, http, cfg))
         lag: list[float] = []
         try:
+            # Every device bootstraps (all of them at once: their snapshot latencies are reported
+            # apart); then, all groups together, the run: every device comes back at once and cycles.
+            try:
+                await asyncio.gather(*(d.bootstrap() for d in devices))
+            except BaseException:
+                start.abort()
+                raise
+            await asyncio.to_thread(start.wait)
+            end_at = time.monotonic() + cfg.seconds
             await asyncio.gather(_loop_lag(end_at, lag), *(d.run(end_at) for d in devices))
             # The office's last edit must have committed before the final pulls.
             await asyncio.to_thread(office_done.wait, 60)
@@ -841,6 +885,17 @@ def _latency(values: list[float]) -> dict[str, Any]:
             "p99_ms": ms(_pct(values, 0.99)), "max_ms": ms(max(values) if values else None)}  # fmt: skip
 
 
+def _write_timeline(path: Path, reports: list[dict]) -> None:
+    rows = [(b, label, r["spec"].index, v) for r in reports for label, values in r["stats"].latency.items()
+            for v, b in zip(values, r["stats"].began[label], strict=True)]  # fmt: skip
+    start = min((row[0] for row in rows), default=0.0)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w") as out:
+        out.write("began_s,endpoint,device,ms\n")
+        for began, label, device, value in sorted(rows):
+            out.write(f"{began - start:.3f},{label},{device},{value * 1000:.1f}\n")
+
+
 def summarize(cfg: Config, reports: list[dict], verification: dict, extras: dict) -> dict[str, Any]:
     groups: dict[str, dict] = {}
     latency: dict[str, list[float]] = {}
@@ -860,6 +915,9 @@ def summarize(cfg: Config, reports: list[dict], verification: dict, extras: dict
         }  # fmt: skip
         g.update(row)
         for label, values in s.latency.items():
+            if label == "final sync":
+                latency.setdefault(label, []).extend(values)
+                continue
             endpoint = label.split()[0]
             latency.setdefault(endpoint, []).extend(values)
             latency.setdefault(f"{endpoint} ({spec.encoding})", []).extend(values)
@@ -875,6 +933,8 @@ def summarize(cfg: Config, reports: list[dict], verification: dict, extras: dict
     for name, values in extras.get("latency", {}).items():
         latency[name] = values
     latency["client event-loop lag"] = [x for r in reports for x in r.get("loop_lag", [])]
+    if cfg.timeline_path is not None:
+        _write_timeline(cfg.timeline_path, reports)
     errors.update(extras.get("errors", {}))
     totals: Counter = Counter()
     for g in groups.values():
@@ -1012,16 +1072,26 @@ async def run(cfg: Config) -> dict[str, Any]:
             log(cfg, f"enrolled {len(specs)} devices ({sum(s.role == 'courier' for s in specs)} couriers); "
                      f"running {cfg.seconds:g} s, seed {cfg.seed}, outboxes in {state_dir}")  # fmt: skip
 
-            t2 = time.monotonic()
-            cpu_before = server.cpu_seconds() if server is not None else None
-            wait_before = server.runqueue_wait_seconds() if server is not None else None
-            end_at = t2 + cfg.seconds
             office_done = threading.Event()
             office_stats = {"edits": 0, "latency": [], "errors": Counter()}
-            groups = [specs[i :: cfg.workers] for i in range(cfg.workers)]
+            groups = [g for g in (specs[i :: cfg.workers] for i in range(cfg.workers)) if g]
+            start = threading.Barrier(len(groups) + 1)  # the groups, once their devices bootstrapped, and this thread
             loop = asyncio.get_running_loop()
+            t_boot = time.monotonic()
             with ThreadPoolExecutor(max_workers=cfg.workers, thread_name_prefix="sim-devices") as pool:
-                futures = [loop.run_in_executor(pool, run_group, g, cfg, base_url, end_at, office_done) for g in groups if g]
+                futures = [loop.run_in_executor(pool, run_group, g, cfg, base_url, start, office_done) for g in groups]
+                try:
+                    await asyncio.to_thread(start.wait)
+                except threading.BrokenBarrierError:
+                    office_done.set()
+                    await asyncio.gather(*futures)  # raises what broke it
+                    raise
+                timings["bootstrap"] = time.monotonic() - t_boot
+                log(cfg, f"every device has its snapshot ({timings['bootstrap']:.1f} s); running")
+                t2 = time.monotonic()
+                cpu_before = server.cpu_seconds() if server is not None else None
+                wait_before = server.runqueue_wait_seconds() if server is not None else None
+                end_at = t2 + cfg.seconds
                 try:
                     await office(http, cfg, admin, end_at, random.Random(cfg.seed + 17), office_stats)
                 finally:
