@@ -14,7 +14,7 @@ from server.syncapp import feeds
 from server.syncapp.checking import Checking
 from server.syncapp.courier import Courier
 from server.syncapp.effects import Effects
-from server.syncapp.scans import SCAN_COLUMNS
+from server.syncapp.scans import SCAN_COLUMNS, RecordScan
 from server.syncapp.loading import Loading
 from server.syncapp.packing import Packing
 from server.syncapp.picking import Picking
@@ -54,6 +54,8 @@ class TallyWorkspace:
             )
             if already.first() is None:
                 self.open_exception("clock_skew", {"skew_ms": skew, "device": self.device.name})
+        # Raw scans need no state, and a batch is mostly scans: the loaders look only at the rest.
+        ops = [op for op in ops if not isinstance(op.payload, RecordScan)]
         await self.picking.load(ops)
         await self.checking.load(ops)
         await self.packing.load(ops)
