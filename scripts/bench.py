@@ -173,7 +173,8 @@ def run_all(sections: set[str], quick: bool, pg_url: str, workdir: Path, chart_p
             bench_growth.chart(d["growth"], chart_path)
     if "load" in sections:
         d["load"] = {kind: timed(f"load {kind}", lambda kind=kind: asyncio.run(
-            bench_load.load(kind, plan.load_devices, plan.load_seconds, pg_url, workdir))) for kind in ("sqlite", "postgres")}  # fmt: skip
+            bench_load.load(kind, plan.load_devices, plan.load_seconds, pg_url, workdir, chart_path.parent if chart_path else None)))
+            for kind in ("sqlite", "postgres")}  # fmt: skip
     if "labels" in sections:
         d["labels"] = timed("labels", lambda: labels(plan))
     if "asgi" in sections:

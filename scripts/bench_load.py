@@ -66,8 +66,10 @@ async def simulate(base: str, token: str, devices: int, seconds: float, out: Pat
     return summary
 
 
-async def load(kind: str, devices: int, seconds: float, pg_url: str, workdir: Path, timelines: Path) -> dict:
-    """One set-up: the database, its servers, the simulators; returns the figures."""
+async def load(kind: str, devices: int, seconds: float, pg_url: str, workdir: Path, timelines: Path | None = None) -> dict:
+    """One set-up: the database, its servers, the simulators; returns the figures. The request timelines go
+    to `timelines` (a folder; default `workdir`)."""
+    timelines = timelines or workdir
     dbs = Databases(pg_url, workdir)
     backend = await dbs.create(kind, "load")
     servers: list[Server] = []
