@@ -137,7 +137,7 @@ def create_app(settings: Settings, database: Database | None = None) -> Litestar
         before_request=_before_request,
         request_max_body_size=settings.max_body_bytes,
         openapi_config=openapi,
-        state=State({"settings": settings, "sync": TallySync(), "hints": HintHub()}),
+        state=State({"settings": settings, "sync": TallySync(settings), "hints": HintHub()}),
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024, gzip_compress_level=6),
         lifespan=[lifespan],
         debug=settings.debug,

@@ -14,6 +14,7 @@ from server.syncapp import checking, feeds, loading, packing, picking
 from server.syncapp import delivery
 from server.syncapp.scans import record_scan
 from server.syncapp.workspace import TallyWorkspace
+from server.settings import Settings
 from server.usecases.devices import WAREHOUSE_ROLES, DeviceRole
 from sync.protocol import Change
 from sync.registry import Device, OpType, SnapshotPage
@@ -30,7 +31,9 @@ _position = msgspec.json.Decoder(_Position)
 class TallySync:
     """Implements `sync.registry.SyncApplication` for the central order record."""
 
-    def __init__(self) -> None:
+    def __init__(self, settings: Settings | None = None) -> None:
+        # The server's settings (SSCC numbering for the packing top-up); the environment's when not given.
+        self.settings = settings or Settings.from_env()
         self.ops: dict[str, OpType[Any]] = {op.name: op for op in (record_scan, *picking.OPS, *checking.OPS, *packing.OPS, *loading.OPS, *delivery.OPS)}
 
     def scopes(self, device: Device) -> list[str]:
@@ -41,7 +44,7 @@ class TallySync:
         return []
 
     def workspace(self, conn: AsyncConnection, device: Device, at: datetime) -> TallyWorkspace:
-        return TallyWorkspace(conn, device, at)
+        return TallyWorkspace(conn, device, at, self.settings)
 
     def _parts(self, device: Device) -> list[str]:
         if device.role in WAREHOUSE_ROLES:

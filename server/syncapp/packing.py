@@ -27,7 +27,8 @@ from server.domain.scanning import BarcodeRef, barcode_keys, resolve_scan
 from server.syncapp import feeds
 from server.syncapp.effects import Effects
 from server.syncapp.picking import Picking
-from server.usecases.packing import DEFAULT_BLOCK, LOW_WATER, PACKING_ROLES, issue_block
+from server.settings import Settings
+from server.usecases.packing import DEFAULT_BLOCK, LOW_WATER, PACKING_ROLES, issue_block, sscc_numbering
 from sync.registry import ChangeRow, Device, Op, Rejected, op_type
 from server.wire.common import Id
 
@@ -66,9 +67,10 @@ def device_scopes(device: Device) -> list[str]:
 class Packing:
     """The parcels, pallets, SSCC blocks and pack state a batch touches (loading shares the parcels)."""
 
-    def __init__(self, effects: Effects, picking: Picking) -> None:
+    def __init__(self, effects: Effects, picking: Picking, settings: Settings) -> None:
         self.effects = effects
         self.picking = picking
+        self.settings = settings  # SSCC numbering for the top-up
         self.parcels: dict[str, rules.Parcel] = {}
         self.warehouse_of: dict[str, int] = {}
         self.times: dict[str, dict[str, Any]] = {}  # parcel id -> opened_at, closed_at, loaded_at, packed_by
@@ -277,8 +279,8 @@ class Packing:
         self.block_changes = await feeds.sscc_block_changes(conn, sorted(self.touched_blocks)) if self.touched_blocks else []
         if left < LOW_WATER:
             try:
-                _block, changes = await issue_block(conn, device.id, DEFAULT_BLOCK, self.effects.at)
-            except Refused as refusal:  # the prefix's serials are spent: a supervisor must act
+                _block, changes = await issue_block(conn, device.id, DEFAULT_BLOCK, self.effects.at, sscc_numbering(self.settings))
+            except Refused as refusal:  # the prefix is misconfigured or its serials are spent: a supervisor must act
                 self.effects.open_exception("sscc_range_exhausted", {"message": refusal.message})
             else:
                 self.block_changes += changes

@@ -10,6 +10,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.db.tables import exceptions, scans
+from server.settings import Settings
 from server.syncapp import feeds
 from server.syncapp.checking import Checking
 from server.syncapp.courier import Courier
@@ -30,7 +31,7 @@ SKEW_TOLERANCE_MS = 5 * 60 * 1000
 class TallyWorkspace:
     """Collects what a batch's handlers decide; `flush` writes it with one statement per table."""
 
-    def __init__(self, conn: AsyncConnection, device: Device, at: datetime) -> None:
+    def __init__(self, conn: AsyncConnection, device: Device, at: datetime, settings: Settings) -> None:
         self.conn = conn
         self.device = device
         self.at = at
@@ -40,7 +41,7 @@ class TallyWorkspace:
         self.effects = Effects(conn, device, at)
         self.picking = Picking(self.effects)
         self.checking = Checking(self.effects)
-        self.packing = Packing(self.effects, self.picking)
+        self.packing = Packing(self.effects, self.picking, settings)
         self.loading = Loading(self.effects, self.packing)
         self.courier = Courier(self.effects)
 

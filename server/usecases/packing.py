@@ -47,8 +47,8 @@ async def issue_block(conn: AsyncConnection, device_id: str, count: int, at: dat
                       numbering: tuple[int, str] | None = None) -> tuple[SsccBlock, list[ChangeRow]]:  # fmt: skip
     """Take the next `count` serial references for a device inside the caller's transaction.
 
-    ``numbering``: from ``sscc_numbering(settings)``. A caller that holds no Settings (the sync
-    handler's top-up) gets the environment's, read through Settings like the server's own.
+    ``numbering``: from ``sscc_numbering(settings)`` (the server passes its own, the sync top-up
+    included); without it, the environment's, read through Settings like the server's.
     """
     if not 1 <= count <= MAX_BLOCK:
         raise Refused("block_size_invalid", f"a block holds 1 to {MAX_BLOCK} serials")

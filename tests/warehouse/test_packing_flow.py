@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from server.db.tables import marking_codes, order_events, orders, pallets, parcel_items, parcels, product_stock, sscc_blocks
+from labels.gs1 import gs1_check_digit
 from server.domain.packing import SsccBlock, next_sscc
 from server.settings import Settings
 from server.usecases.devices import create_enrollment
@@ -319,6 +320,22 @@ async def test_sscc_numbering_comes_from_the_servers_settings(client, db, tokens
         blocks = (await conn.execute(select(b.extension_digit, b.company_prefix, b.first_serial, b.last_serial)
                                      .where(b.device_id == device_id).order_by(b.id))).all()  # fmt: skip
     assert [tuple(r) for r in blocks] == [(3, "4607012345", 1, 20), (3, "4607012345", 21, 25)]
+
+
+@pytest.mark.parametrize("settings", [OWN_NUMBERING], indirect=True)
+async def test_a_push_that_tops_up_a_packers_serials_numbers_them_from_the_servers_settings(client, db, tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    # The environment says otherwise, and enrollment here gives no block: the push's top-up is the only source.
+    monkeypatch.setenv("TALLY_GS1_COMPANY_PREFIX", "9999999")
+    monkeypatch.setenv("TALLY_SSCC_FIRST_BLOCK", "0")
+    floor = await a_floor(db, client, tmp_path, {"BOLT": ("A-01", 40)})
+    order = await floor.checked([("BOLT", 1)])
+    packer = await floor.handheld("packer", "topped-up")
+    unallocated = "39999999000000001" + str(gs1_check_digit("39999999000000001"))
+    packer.record("OpenParcel", {"parcel_id": parcel_id(), "order_id": order, "sscc": unallocated})
+    await packer.sync()
+    assert codes(packer) == ["sscc_not_allocated"]
+    (block,) = [d for (kind, _), d in packer.replica().items() if kind == "sscc_block"]
+    assert (block["extension_digit"], block["company_prefix"]) == (3, "4607012345")
 
 
 @pytest.mark.parametrize("settings", [{"gs1_company_prefix": "46O1234", "sscc_first_block": 0}], indirect=True)
