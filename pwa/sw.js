@@ -7,7 +7,7 @@
 // the SHELL list; a test fails when they are stale. A new BUILD installs as a waiting update.
 
 const VERSION = '0.1.0';
-const BUILD = '680d484d6a94';
+const BUILD = 'a15a9ebb76ea';
 const SHELL_CACHE = `tally-shell-${VERSION}-${BUILD}`;
 const VENDOR_CACHE = 'tally-vendor'; // npm-installed code loaded on demand (the camera decoder)
 

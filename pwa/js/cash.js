@@ -5,6 +5,7 @@
 import * as db from './db.js';
 
 const LEDGER = 'cash_ledger';
+const EMPTY = () => ({ payments: [], handovers: [] });
 
 /** Decimal digits of a currency's minor unit (RUB: 2). */
 export function minorDigits(currency = 'RUB') {
@@ -38,24 +39,34 @@ export function changeFor(due, tendered) {
 }
 
 async function ledger() {
-  return (await db.getMeta(LEDGER)) || { payments: [], handovers: [] };
+  return (await db.getMeta(LEDGER)) || EMPTY();
 }
 
-/** Note cash taken at a door (after its TakePayment op is in the outbox). */
-export async function noteCashTaken({ payment_id, order_id, amount, currency }) {
-  const book = await ledger();
-  if (!book.payments.some((p) => p.payment_id === payment_id)) {
-    book.payments.push({ payment_id, order_id, amount, currency, at: new Date().toISOString(), handover_id: null });
-  }
-  await db.setMeta(LEDGER, book);
+/**
+ * The ledger entry of cash taken at a door, written by the TakePayment op's own transaction:
+ * `sync.record('TakePayment', pay, { alongside: cashTaken(pay) })`.
+ */
+export function cashTaken({ payment_id, order_id, amount, currency }) {
+  return async (meta) => {
+    const book = (await meta.get(LEDGER)) || EMPTY();
+    if (!book.payments.some((p) => p.payment_id === payment_id)) {
+      book.payments.push({ payment_id, order_id, amount, currency, at: new Date().toISOString(), handover_id: null });
+    }
+    await meta.put(book, LEDGER);
+  };
 }
 
-/** Note a handover: the cash taken so far in that currency leaves the courier's hands. */
-export async function noteHandover({ handover_id, currency, expected, counted }) {
-  const book = await ledger();
-  for (const p of book.payments) if (!p.handover_id && p.currency === currency) p.handover_id = handover_id;
-  book.handovers.push({ handover_id, currency, expected, counted, at: new Date().toISOString() });
-  await db.setMeta(LEDGER, book);
+/**
+ * The ledger entry of a handover (the cash taken so far in that currency leaves the courier's
+ * hands), written by the HandOverCash op's own transaction.
+ */
+export function cashHandedOver({ handover_id, currency, expected, counted }) {
+  return async (meta) => {
+    const book = (await meta.get(LEDGER)) || EMPTY();
+    for (const p of book.payments) if (!p.handover_id && p.currency === currency) p.handover_id = handover_id;
+    book.handovers.push({ handover_id, currency, expected, counted, at: new Date().toISOString() });
+    await meta.put(book, LEDGER);
+  };
 }
 
 /** Cash on hand by currency: `{RUB: 123450}` (empty when none). */

@@ -70,7 +70,7 @@ async function resendFrom(s, seq) {
  * Append an op to the durable outbox; resolves with the stored op once it is on disk. `local` is
  * what the device worked out when it checked the op (units, product): kept with it, never sent.
  */
-export function recordOp(type, payload, { blobs = [], capturedAt = null, local = null } = {}) {
+export function recordOp(type, payload, { blobs = [], capturedAt = null, local = null, alongside = null } = {}) {
   return db.tx(['outbox', 'meta'], 'readwrite', async (s) => {
     const top = (await s.outbox.lastKey()) ?? 0;
     const next = (await s.meta.get('next_seq')) ?? 1;
@@ -78,6 +78,9 @@ export function recordOp(type, payload, { blobs = [], capturedAt = null, local =
     const op = { seq, op_id: uuid(), type, captured_at: capturedAt || new Date().toISOString(), payload, blobs, local };
     await s.outbox.add(op);
     await s.meta.put(seq + 1, 'next_seq');
+    // What the device keeps of the op for itself (the courier's cash ledger), in the same
+    // transaction: both are written, or neither.
+    if (alongside) await alongside(s.meta, op);
     return op;
   }, { durability: 'strict' });
 }

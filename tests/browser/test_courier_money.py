@@ -83,3 +83,24 @@ def test_a_door_scan_is_refused_on_the_phone_exactly_when_the_server_would_refus
         except Refused as refusal:
             assert (answer["ok"], answer["code"]) == (False, refusal.code), code
     assert [a["ok"] for a in answers] == [True, True, True, False, False, False, False]
+
+
+LEDGER = "Promise.all(['/js/cash.js', '/js/sync.js', '/js/db.js'].map((m) => import(m)))"
+
+
+def test_cash_taken_and_its_payment_op_are_written_together_or_not_at_all(app: Page) -> None:
+    # The ledger entry rides in the op's own IndexedDB transaction: when that transaction fails
+    # after both writes were issued, neither the op nor the cash is on the phone.
+    outcome = app.evaluate(f"""() => {LEDGER}.then(async ([cash, sync, db]) => {{
+        const pay = {{ payment_id: 'p-1', order_id: 7, method: 'cash', amount: 150000, currency: 'RUB' }};
+        const before = (await db.getAll('outbox')).length;
+        const failing = async (meta, op) => {{ await cash.cashTaken(pay)(meta, op); throw new Error('power cut'); }};
+        const refused = await sync.recordOp('TakePayment', pay, {{ alongside: failing }}).then(() => 'written', (e) => e.message);
+        const afterFailure = [(await db.getAll('outbox')).length - before, await cash.cashOnHand()];
+        await sync.recordOp('TakePayment', pay, {{ alongside: cash.cashTaken(pay) }});
+        const afterSuccess = [(await db.getAll('outbox')).length - before, await cash.cashOnHand()];
+        await sync.recordOp('HandOverCash', {{ handover_id: 'h-1', currency: 'RUB' }},
+                            {{ alongside: cash.cashHandedOver({{ handover_id: 'h-1', currency: 'RUB', expected: 150000, counted: 150000 }}) }});
+        return [refused, afterFailure, afterSuccess, await cash.cashOnHand(), (await cash.lastHandover()).handover_id];
+    }})""")
+    assert outcome == ["power cut", [0, {}], [1, {"RUB": 150000}], {}, "h-1"]

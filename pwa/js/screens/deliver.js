@@ -3,7 +3,7 @@
 // reason. The signature and photos are kept as blobs first;
 // then RecordDelivery (and TakePayment when money is due) go to the outbox, in that order.
 
-import { changeFor, moneyInput, noteCashTaken, parseMoney } from '../cash.js';
+import { cashTaken, changeFor, moneyInput, parseMoney } from '../cash.js';
 import { newId } from '../courier-ops.js';
 import { endVisit, scannedAt } from '../door.js';
 import { refusedUnits, refusedValue } from '../refusal.js';
@@ -231,8 +231,8 @@ async function record(ctx, route, stop, outcome, form) {
   const delivery = { delivery_id: newId(), order_id: stop.order_id, route_id: route.id, outcome, ...(geo || {}), ...read.fields };
   await ctx.sync.record('RecordDelivery', delivery, { blobs: read.blobs });
   if (read.pay) {
-    await ctx.sync.record('TakePayment', read.pay);
-    if (read.pay.method === 'cash') await noteCashTaken(read.pay);
+    // Cash goes into the phone's ledger in the op's own transaction: a crash cannot split them.
+    await ctx.sync.record('TakePayment', read.pay, read.pay.method === 'cash' ? { alongside: cashTaken(read.pay) } : {});
   }
   return { delivery, payment: read.pay };
 }

@@ -2,7 +2,7 @@
 // cashier counted, the difference, and HandOverCash. The server reconciles against its own
 // record; a difference is kept there for a supervisor to close.
 
-import { cashOnHand, lastHandover, noteHandover, parseMoney, unclaimedPayments } from '../cash.js';
+import { cashHandedOver, cashOnHand, lastHandover, parseMoney, unclaimedPayments } from '../cash.js';
 import { newId } from '../courier-ops.js';
 import { formatMoney, formatTime, t } from '../i18n.js';
 import { facts, fill, h } from '../ui.js';
@@ -50,8 +50,8 @@ export async function render(root, ctx) {
     submit.disabled = true;
     try {
       const payload = { handover_id: newId(), courier_id: ctx.device.scope.courier_id, counted: value, currency, cashier: cashier.value.trim() };
-      await ctx.sync.record('HandOverCash', payload);
-      await noteHandover({ handover_id: payload.handover_id, currency, expected, counted: value });
+      await ctx.sync.record('HandOverCash', payload,
+        { alongside: cashHandedOver({ handover_id: payload.handover_id, currency, expected, counted: value }) });
       // Start afresh: nothing on hand now, and the handover just made shown.
       fill(root);
       await render(root, ctx);
