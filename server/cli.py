@@ -101,8 +101,11 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
 
         # Keep idle connections longer than clients do (httpx: 5 s, uvicorn's default too): with equal timeouts a
         # device reusing a connection just as the server closes it gets a network error (seen under 200-device load).
+        # Behind a reverse proxy the client's address (what enrollment and sign-in throttle on) comes from
+        # X-Forwarded-For, believed only from the proxies named here (uvicorn's default: 127.0.0.1).
         uvicorn.run("server.app:app_from_env", factory=True, host=args.host, port=args.port, workers=args.workers,
-                    log_level="info", access_log=False, timeout_keep_alive=30)  # fmt: skip
+                    log_level="info", access_log=False, timeout_keep_alive=30,
+                    forwarded_allow_ips=args.forwarded_allow_ips)  # fmt: skip
         return
     from granian import Granian
     from granian.constants import Interfaces
@@ -226,6 +229,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1, help="server processes sharing the port (worth it on PostgreSQL; on SQLite they share one writer)")
     serve.add_argument("--server", choices=["granian", "uvicorn"], default="uvicorn", help="the ASGI server")
+    serve.add_argument("--forwarded-allow-ips", default="127.0.0.1", metavar="IPS",
+                       help="reverse proxies whose X-Forwarded-For gives the client's address: comma-separated "
+                            "addresses or networks, '*' for any, '' for none (default 127.0.0.1; uvicorn only)")
     serve.set_defaults(func=cmd_serve)
 
     token = commands.add_parser("token", help="API tokens").add_subparsers(dest="token_command", required=True)

@@ -234,6 +234,8 @@ class PullNotes:
         self._waiting[device_id] = values
         if self._next is None:
             self._next = asyncio.get_running_loop().create_task(self._write(db, tables))
+            # Its waiters see a failure; should all of them have gone, it is still not "never retrieved".
+            self._next.add_done_callback(lambda t: t.cancelled() or t.exception())
         # Shielded: a pull whose client went away must not cancel the others' write.
         await asyncio.shield(self._next)
 

@@ -1,4 +1,5 @@
-"""`tally serve` as an operator runs it: worker processes, a graceful stop, the start-up GC tuning."""
+"""`tally serve` as an operator runs it: worker processes, a graceful stop, behind a reverse proxy, the start-up GC
+tuning."""
 
 from __future__ import annotations
 
@@ -9,11 +10,14 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 
 from server.app import GC_THRESHOLD
+from server.usecases.throttle import ENROLLMENT
 
 TALLY = [sys.executable, "-m", "server.cli"]
 
@@ -31,12 +35,14 @@ def children(pid: int) -> list[int]:
     return found
 
 
-def test_serve_with_two_workers_answers_and_stops_gracefully_on_sigterm(tmp_path: Path) -> None:
+@contextmanager
+def served(tmp_path: Path, *args: str) -> Iterator[tuple[subprocess.Popen, int]]:
+    """`tally serve` on a fresh SQLite database and a free port, answering /health."""
     env = os.environ | {"DATABASE_URL": f"sqlite:///{tmp_path / 't.db'}"}
     subprocess.run(TALLY + ["db", "upgrade"], env=env, check=True, capture_output=True, timeout=120)
     port = free_port()
     log = (tmp_path / "serve.log").open("wb")
-    proc = subprocess.Popen(TALLY + ["serve", "--port", str(port), "--workers", "2"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(TALLY + ["serve", "--port", str(port), *args], env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -46,15 +52,36 @@ def test_serve_with_two_workers_answers_and_stops_gracefully_on_sigterm(tmp_path
                     break
             except httpx.TransportError:
                 time.sleep(0.2)
-        assert len(children(proc.pid)) >= 2  # two worker processes share the port
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=30) == 0
+        yield proc, port
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
         log.close()
+
+
+def test_serve_with_two_workers_answers_and_stops_gracefully_on_sigterm(tmp_path: Path) -> None:
+    with served(tmp_path, "--workers", "2") as (proc, _port):
+        assert len(children(proc.pid)) >= 2  # two worker processes share the port
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
     assert "Finished server process" in (tmp_path / "serve.log").read_text()  # each worker ran its shutdown
+
+
+def test_enrollment_throttles_the_forwarded_address_only_from_a_trusted_proxy(tmp_path: Path) -> None:
+    for trusted, last_answer in (("127.0.0.1", "enrollment_invalid"), ("", "too_many_attempts")):
+        (tmp_path / trusted).mkdir(exist_ok=True)
+        with served(tmp_path / trusted, "--forwarded-allow-ips", trusted) as (_proc, port):
+
+            def enroll(address: str) -> str:
+                answer = httpx.post(f"http://127.0.0.1:{port}/api/devices/enroll", json={"code": "WRONG-CODE1", "name": "TC52"},
+                                    headers={"X-Forwarded-For": address}, timeout=10)  # fmt: skip
+                return answer.json()["code"]
+
+            assert {enroll("203.0.113.7") for _ in range(ENROLLMENT.failures)} == {"enrollment_invalid"}
+            assert enroll("203.0.113.7") == "too_many_attempts"
+            # Another device behind the proxy: its own address when the proxy is believed, the proxy's when not.
+            assert enroll("198.51.100.2") == last_answer
 
 
 SERVED_APP = """
