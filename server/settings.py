@@ -26,6 +26,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     gs1_company_prefix: str = "4601234"
     sscc_extension: str = "0"
     sscc_first_block: int = 500  # serials a packing handheld receives at enrollment; 0: none
+    # The seller on invoices and waybills. Empty name or address: the shipping warehouse's stands in.
+    # Checked where a document is printed (a refusal with a code), like the SSCC numbering.
+    seller_name: str = ""
+    seller_inn: str = ""
+    seller_kpp: str = ""
+    seller_address: str = ""
+    vat_rate: int | None = None  # percent, prices include it; None: "without VAT"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -43,6 +50,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             gs1_company_prefix=env.get("TALLY_GS1_COMPANY_PREFIX", defaults.gs1_company_prefix).strip(),
             sscc_extension=env.get("TALLY_SSCC_EXTENSION", defaults.sscc_extension).strip(),
             sscc_first_block=int(env.get("TALLY_SSCC_FIRST_BLOCK", defaults.sscc_first_block)),
+            seller_name=env.get("TALLY_SELLER_NAME", "").strip(),
+            seller_inn=env.get("TALLY_SELLER_INN", "").strip(),
+            seller_kpp=env.get("TALLY_SELLER_KPP", "").strip(),
+            seller_address=env.get("TALLY_SELLER_ADDRESS", "").strip(),
+            vat_rate=int(env["TALLY_VAT_RATE"]) if env.get("TALLY_VAT_RATE", "").strip() else None,
         )
 
 

@@ -104,8 +104,9 @@ async def db(database_url: str) -> AsyncIterator[Database]:
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, max_body_bytes=256 * 1024)
+def settings(database_url: str, request: pytest.FixtureRequest) -> Settings:
+    """The server's settings, with the changes a test asks for by `parametrize("settings", [{...}], indirect=True)`."""
+    return Settings(database_url=database_url, max_body_bytes=256 * 1024, **getattr(request, "param", {}))
 
 
 @pytest.fixture

@@ -214,13 +214,15 @@ class LabelController(Controller):
         return _printed(content, format, "enrollment-card")
 
 
-# One table instead of a branch per document: path segment → the read that fills its record.
+# One table instead of a branch per document: path segment → the read that fills its record (the seller's
+# documents also take the server's settings, which hold the seller's requisites).
 ORDER_DOCUMENTS = {
     "pick-list": reads.pick_list,
     "packing-list": reads.packing_list,
     "invoice": reads.invoice,
     "waybill": reads.waybill,
 }
+SELLER_DOCUMENTS = {"packing-list", "invoice", "waybill"}
 
 
 class DocumentController(Controller):
@@ -231,7 +233,8 @@ class DocumentController(Controller):
         self, db: Database, request: Request, kind: str, order_id: int, format: str, lang: str  # noqa: A002
     ) -> Response[bytes]:
         async with db.read() as conn:
-            record = await ORDER_DOCUMENTS[kind](conn, order_id, visible_warehouse(request.user))
+            args = (request.app.state.settings,) if kind in SELLER_DOCUMENTS else ()
+            record = await ORDER_DOCUMENTS[kind](conn, order_id, visible_warehouse(request.user), *args)
         content = await _render(render_document, record, format, lang)
         return _printed(content, format, f"order-{order_id}-{kind}")
 

@@ -59,7 +59,9 @@ from server.db.tables import (
 from server.domain import picking
 from server.domain.catalog import barcode_is_gtin
 from server.domain.packing import SsccBlock
+from server.domain.customers import inn_is_valid
 from server.domain.refusals import NotFound, Refused
+from server.settings import Settings
 from server.usecases.devices import digest, normalize_code
 
 # Payment kinds collected at the door; the same rule the courier's replica uses (syncapp.feeds).
@@ -257,9 +259,17 @@ async def pick_list(conn: AsyncConnection, order_id: int, bound_warehouse: int |
     )
 
 
-def _seller(warehouse) -> Organization:  # noqa: ANN001
-    # The record has no company requisites yet (legal name, INN/KPP, bank): the warehouse stands in.
-    return Organization(name=warehouse.name, address=warehouse.address)
+def _seller(warehouse, settings: Settings) -> Organization:  # noqa: ANN001
+    """The seller's requisites from the settings; the shipping warehouse's name and address where none are set."""
+    inn, kpp = settings.seller_inn, settings.seller_kpp
+    if inn and not inn_is_valid(inn):
+        raise Refused("seller_inn_invalid", f"TALLY_SELLER_INN is not a valid INN: {inn!r}")
+    if kpp and not (len(kpp) == 9 and kpp.isascii() and kpp.isalnum()):
+        raise Refused("seller_kpp_invalid", f"TALLY_SELLER_KPP must be 9 characters: {kpp!r}")
+    if settings.vat_rate is not None and not 0 <= settings.vat_rate <= 100:
+        raise Refused("vat_rate_invalid", f"TALLY_VAT_RATE must be a percentage: {settings.vat_rate}")
+    return Organization(name=settings.seller_name or warehouse.name, inn=inn, kpp=kpp,
+                        address=settings.seller_address or warehouse.address)  # fmt: skip
 
 
 def _buyer(customer, address: str | None = None) -> Organization:  # noqa: ANN001
@@ -286,7 +296,7 @@ def _due_date(order):  # noqa: ANN001, ANN202
     return issued  # prepaid: before shipment
 
 
-async def invoice(conn: AsyncConnection, order_id: int, bound_warehouse: int | None) -> InvoiceData:
+async def invoice(conn: AsyncConnection, order_id: int, bound_warehouse: int | None, settings: Settings) -> InvoiceData:
     """The order's issued invoice (its number, date and due date); before one is issued, a pro forma
     numbered and dated by the order, due by its payment terms."""
     head = await _order_head(conn, order_id, bound_warehouse)
@@ -295,7 +305,8 @@ async def invoice(conn: AsyncConnection, order_id: int, bound_warehouse: int | N
     return InvoiceData(
         number=issued.number if issued else order.number,
         date=issued.issued_on if issued else order.created_at.date(),
-        seller=_seller(head.warehouse),
+        seller=_seller(head.warehouse, settings),
+        vat_rate=settings.vat_rate,
         buyer=_buyer(head.customer),
         currency=order.currency,
         lines=_document_lines(await _lines(conn, order_id)),
@@ -305,14 +316,15 @@ async def invoice(conn: AsyncConnection, order_id: int, bound_warehouse: int | N
     )
 
 
-async def waybill(conn: AsyncConnection, order_id: int, bound_warehouse: int | None) -> WaybillData:
+async def waybill(conn: AsyncConnection, order_id: int, bound_warehouse: int | None, settings: Settings) -> WaybillData:
     """The consignment note for an order, dated by its delivery day (the planned shipment) when it has one."""
     head = await _order_head(conn, order_id, bound_warehouse)
     order = head.row
     return WaybillData(
         number=order.number,
         date=order.delivery_date or order.created_at.date(),
-        supplier=_seller(head.warehouse),
+        supplier=_seller(head.warehouse, settings),
+        vat_rate=settings.vat_rate,
         consignee=_buyer(head.customer, order.delivery_address),
         payer=_buyer(head.customer),
         currency=order.currency,
@@ -539,7 +551,7 @@ async def route_parcel_labels(conn: AsyncConnection, route_id: int, bound_wareho
 # ---- packing list
 
 
-async def packing_list(conn: AsyncConnection, order_id: int, bound_warehouse: int | None) -> PackingListData:
+async def packing_list(conn: AsyncConnection, order_id: int, bound_warehouse: int | None, settings: Settings) -> PackingListData:
     """The packing list of an order: its parcels by SSCC with what each holds, dated by the (UTC) day
     its last parcel was closed."""
     head = await _order_head(conn, order_id, bound_warehouse)
@@ -568,7 +580,7 @@ async def packing_list(conn: AsyncConnection, order_id: int, bound_warehouse: in
     return PackingListData(
         order_number=head.row.number,
         date=max(r.closed_at or r.opened_at for r in rows).astimezone(UTC).date(),
-        sender=_seller(head.warehouse),
+        sender=_seller(head.warehouse, settings),
         recipient=_buyer(head.customer),
         parcels=tuple(Parcel(r.sscc, tuple(contents[r.id]), r.weight_g, r.id, r.pallet_sscc) for r in rows),
         delivery_address=head.row.delivery_address or "",

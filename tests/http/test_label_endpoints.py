@@ -17,6 +17,7 @@ from sqlalchemy import insert
 from labels.gs1 import build_sscc
 from server.db.tables import invoices, parcels
 from server.domain import orders as domain
+from server.domain.customers import complete_inn10
 from server.usecases import catalog, orders, stock
 from server.usecases.customers import create_customer
 from server.usecases.picking import create_pick_list
@@ -208,6 +209,30 @@ async def test_invoice_reads_the_buyer_lines_and_totals_and_the_issued_number(cl
     issued = (await get(client, url, tokens["office"], format="html")).text
     assert "Счёт на оплату № СЧ-2026-000007 от 29.11.2026" in issued and "Оплатить до</dt><dd>09.12.2026" in issued
     assert "Заказ № SO-" in issued  # the order stays the basis
+
+
+SELLER_INN = complete_inn10("500100732")
+SELLER = {"seller_name": "ООО «Тэлли Трейд»", "seller_inn": SELLER_INN, "seller_kpp": "500101001",
+          "seller_address": "Москва, ул. Складская, д. 5", "vat_rate": 20}  # fmt: skip
+
+
+@pytest.mark.parametrize("settings", [SELLER], indirect=True)
+async def test_invoice_and_waybill_print_the_sellers_requisites_and_the_vat_inside_the_prices(client, db, printable, tokens) -> None:  # noqa: ANN001
+    seller = f"ООО «Тэлли Трейд», ИНН {SELLER_INN}, КПП 500101001, Москва, ул. Складская, д. 5"
+    invoice = pdf_text((await get(client, f"/api/documents/orders/{printable.order}/invoice", tokens["office"])).content)
+    # 150,18 ₽ with VAT inside: 120,12 × 20/120 = 20,02 and 30,06 × 20/120 = 5,01.
+    for phrase in (seller, "В том числе НДС (20%)", "25,03 ₽", "150,18 ₽"):
+        assert phrase in invoice
+    assert "Без НДС" not in invoice
+    waybill = (await get(client, f"/api/documents/orders/{printable.order}/waybill", tokens["office"], format="html")).text
+    assert seller in waybill and waybill.count(">20%</td>") == 2 and "25,03 ₽" in waybill  # a rate on each line
+
+
+@pytest.mark.parametrize("settings", [{"seller_inn": "7707083894"}, {"seller_kpp": "5001"}, {"vat_rate": 120}], indirect=True)
+async def test_bad_seller_requisites_in_the_settings_are_refused_with_their_code(client, db, printable, tokens, settings) -> None:  # noqa: ANN001
+    answer = await get(client, f"/api/documents/orders/{printable.order}/invoice", tokens["office"])
+    expected = "seller_inn_invalid" if settings.seller_inn else "seller_kpp_invalid" if settings.seller_kpp else "vat_rate_invalid"
+    assert (answer.status_code, answer.json()["code"]) == (422, expected)
 
 
 async def test_waybill_is_a_torg_12_layout_of_the_order(client, db, printable, tokens) -> None:  # noqa: ANN001

@@ -8,14 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-import msgspec
 import pytest
 from sqlalchemy import select
 
 from server.db.tables import marking_codes, order_events, orders, pallets, parcel_items, parcels, product_stock, sscc_blocks
 from labels.gs1 import gs1_check_digit
 from server.domain.packing import SsccBlock, next_sscc
-from server.settings import Settings
 from server.usecases.devices import create_enrollment
 from server.usecases.packing import allocate_sscc_block
 from server.usecases.picking import create_pick_list
@@ -292,12 +290,6 @@ async def test_a_packing_handheld_can_print_labels_before_its_first_push(client,
     picker = await floor.handheld("picker", "picker-2")
     await picker._pull_all(1000)
     assert not [k for (k, _) in picker.replica() if k == "sscc_block"]  # pickers print no parcel labels
-
-
-@pytest.fixture
-def settings(settings: Settings, request: pytest.FixtureRequest) -> Settings:
-    """The server's settings, with the changes a test asks for by `parametrize("settings", [{...}], indirect=True)`."""
-    return msgspec.structs.replace(settings, **getattr(request, "param", {}))
 
 
 OWN_NUMBERING = {"gs1_company_prefix": "4607012345", "sscc_extension": "3", "sscc_first_block": 20}
