@@ -307,8 +307,13 @@ async def run_backend(backend: str, cycles: int, n_devices: int, seed: int, quie
             try:
                 for cycle in range(cycles):
                     kind = "push" if cycle % 2 == 0 else "pull"
-                    await _wait_for_flight(flights, kind, timeout=5)
-                    await asyncio.sleep(rng.uniform(0, 0.02))  # somewhere inside the request
+                    # Somewhere inside a request: a few ms after it left, and if it was answered meanwhile (a
+                    # pull of a shared snapshot page takes a few ms), inside the next one.
+                    for _ in range(20):
+                        await _wait_for_flight(flights, kind, timeout=5)
+                        await asyncio.sleep(rng.uniform(0, 0.005))
+                        if flights[kind] > 0:
+                            break
                     kills[f"{kind} in flight" if flights[kind] > 0 else f"{kind} not in flight"] += 1
                     server.kill()
                     await asyncio.sleep(rng.uniform(0, 0.3))  # down: devices keep recording and retrying
