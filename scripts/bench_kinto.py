@@ -27,6 +27,8 @@ from pathlib import Path
 
 import httpx
 
+from bench_server import stop_process  # scripts/ is on sys.path when run as a script
+
 ROOT = Path(__file__).resolve().parents[1]
 KINTO_VENV = ROOT / "var" / "kinto-venv"
 KINTO_REQUIREMENTS = ("kinto[postgresql]==26.5.0", "psycopg2-binary==2.9.13", "SQLAlchemy==2.1.9", "zope.sqlalchemy==4.1")
@@ -141,13 +143,7 @@ class Kinto:
         return int(total)
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
         self.log_file.close()
 
 

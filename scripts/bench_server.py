@@ -15,6 +15,18 @@ import httpx
 TALLY = str(Path(sys.executable).parent / "tally")
 
 
+def stop_process(proc: subprocess.Popen, timeout: float = 15) -> int:
+    """SIGTERM, then SIGKILL if the process has not exited within `timeout` seconds; its exit code."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    return proc.returncode
+
+
 class Server:
     """`tally serve` as a subprocess on a free 127.0.0.1 port; its output goes to a log file."""
 
@@ -80,11 +92,5 @@ class Server:
         return total_kb / 1024
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc, timeout=10)
         self.log_file.close()

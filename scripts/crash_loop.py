@@ -59,6 +59,8 @@ from server.db.tables import SYNC, scans  # noqa: E402
 from sync.client import HttpTransport, ProtocolError, SyncClient, TransientError, TransportWrapper  # noqa: E402
 from sync.database import Database  # noqa: E402
 
+from bench_server import stop_process  # noqa: E402  (scripts/ is on sys.path when run as a script)
+
 PG_ENV = "TALLY_TEST_POSTGRES_URL"
 PG_DEFAULT = "postgresql://127.0.0.1:5432/test"
 EXIT_OK, EXIT_LOST, EXIT_USAGE, EXIT_CHECK, EXIT_RUN = 0, 1, 2, 3, 4
@@ -122,13 +124,8 @@ class Server:
         self.process = None
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        if self.process is not None:
+            stop_process(self.process)
         self.process = None
 
     def log_tail(self, lines: int = 30) -> str:

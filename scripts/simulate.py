@@ -80,6 +80,8 @@ import httpx  # noqa: E402
 
 from sync.client import HttpTransport, ProtocolError, SyncClient, TransientError, TransportWrapper  # noqa: E402
 
+from bench_server import stop_process  # noqa: E402  (scripts/ is on sys.path when run as a script)
+
 APP_VERSION = "simulator/1"
 ALLOWED_HOSTS = frozenset({"127.0.0.1", "localhost"})
 MAX_DEVICES = 500
@@ -261,16 +263,10 @@ class SpawnedServer:
         process, self.process = self.process, None
         if process is None:
             return None
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=5)
+        code = stop_process(process)
         if self._log_file is not None:
             self._log_file.close()
-        return process.returncode
+        return code
 
     def cpu_seconds(self) -> float | None:
         """CPU time the server process has used so far (Linux /proc; None elsewhere)."""
