@@ -23,7 +23,7 @@ from sync import bulk, changelog
 from sync.database import Database
 from sync.errors import DeviceMismatch, DuplicateSeq, SeqGap, TooManyOps, Unavailable, UpgradeRequired
 from sync.protocol import MAX_OPS_PER_PUSH, SUPPORTED_PROTOCOLS, OpEnvelope, OpResult, PushRequest, PushResponse
-from sync.registry import Device, Op, Rejected, SyncApplication
+from sync.registry import Device, Op, OpType, Rejected, SyncApplication
 from sync.tables import SyncTables
 
 log = logging.getLogger("tally.sync.push")
@@ -39,6 +39,51 @@ def _ordered(ops: Sequence[OpEnvelope]) -> list[OpEnvelope]:
             raise DuplicateSeq(f"seq {op.seq} appears twice with different ops")
         by_seq[op.seq] = op
     return [by_seq[seq] for seq in sorted(by_seq)]
+
+
+def _decode_all(app: SyncApplication, device: Device, envelopes: Sequence[OpEnvelope], msgpack: bool,
+                crashed: set[int]) -> list[Op[Any] | Rejected]:  # fmt: skip
+    """Each envelope's op, or why it is rejected.
+
+    The payloads of one op type are decoded in one msgspec call, as one array: a call per op cost a
+    500-op push more than its inserts. If that array is refused (one payload is invalid), the type's
+    ops are decoded one by one, so that only the invalid one is rejected."""
+    decoded: list[Op[Any] | Rejected | None] = [None] * len(envelopes)
+    by_type: dict[str, list[int]] = {}
+    for i, envelope in enumerate(envelopes):
+        if envelope.seq in crashed:
+            decoded[i] = Rejected("internal_error", "the server failed on this op; it is kept and will be looked at")
+        else:
+            by_type.setdefault(envelope.type, []).append(i)
+    for name, positions in by_type.items():
+        op_type = app.ops.get(name)
+        payloads = None
+        if op_type is not None and device.role in op_type.roles:
+            payloads = _decode_payloads(op_type, [envelopes[i].payload for i in positions], msgpack)
+        if payloads is None:
+            for i in positions:
+                decoded[i] = _decode(app, device, envelopes[i], msgpack)
+        else:
+            for i, payload in zip(positions, payloads, strict=True):
+                e = envelopes[i]
+                decoded[i] = Op(e.op_id, e.seq, e.type, e.captured_at, payload)
+    return decoded  # type: ignore[return-value]  # every position was filled
+
+
+def _decode_payloads(op_type: OpType[Any], raws: list[msgspec.Raw], msgpack: bool) -> list[Any] | None:
+    """Payloads of one type decoded as one array; None if one is invalid or holds a NUL."""
+    if msgpack:
+        n = len(raws)  # an array header (MessagePack fixarray, array 16 or array 32), then the payloads
+        header = bytes([0x90 | n]) if n < 16 else b"\xdc" + n.to_bytes(2, "big") if n < 2**16 else b"\xdd" + n.to_bytes(4, "big")
+        joined = header + b"".join(raws)
+    else:
+        joined = b"[" + b",".join(raws) + b"]"
+    if _has_nul(joined, msgpack):
+        return None
+    try:
+        return (op_type.list_msgpack_decoder if msgpack else op_type.list_decoder).decode(joined)
+    except (msgspec.ValidationError, msgspec.DecodeError):
+        return None
 
 
 def _decode(app: SyncApplication, device: Device, envelope: OpEnvelope, msgpack: bool) -> Op[Any] | Rejected:
@@ -75,16 +120,15 @@ def _has_nul(raw: Any, msgpack: bool) -> bool:
     return False
 
 
-def _payload_text(envelope: OpEnvelope, msgpack: bool) -> str:
+def _payload_text(payload: msgspec.Raw, msgpack: bool) -> str:
     """The op's payload as JSON text for the op log (so a log can be replayed whatever the encoding)."""
-    raw = bytes(envelope.payload)
     try:
         if msgpack:
-            return msgspec.json.encode(msgspec.msgpack.decode(raw)).decode()
-        return raw.decode()
+            return msgspec.json.encode(msgspec.msgpack.decode(payload)).decode()
+        return str(payload, "utf-8")
     except (msgspec.DecodeError, msgspec.EncodeError, UnicodeDecodeError, TypeError):
         # Undecodable payloads are rejected anyway; keep their bytes, losslessly.
-        return msgspec.json.encode({"undecodable_base64": base64.b64encode(raw).decode()}).decode()
+        return msgspec.json.encode({"undecodable_base64": base64.b64encode(bytes(payload)).decode()}).decode()
 
 
 class _HandlerCrashed(Exception):
@@ -201,19 +245,14 @@ async def _push_once(db, tables, app, device_id, request, ops, at, msgpack, cras
                 else:
                     results[op.seq] = OpResult(op.seq, "duplicate", s.code if s else None, s.message if s else None)
 
-        decoded = [
-            Rejected("internal_error", "the server failed on this op; it is kept and will be looked at")
-            if op.seq in crashed
-            else _decode(app, device, op, msgpack)
-            for op in new
-        ]
+        decoded = _decode_all(app, device, new, msgpack, crashed)
         workspace = app.workspace(conn, device, at)
         await workspace.load([op for op in decoded if isinstance(op, Op)])
         missing_blobs = await _missing_blobs(conn, tables, workspace, decoded)
 
         log_rows = []
         for envelope, op in zip(new, decoded, strict=True):
-            if isinstance(op, Op) and missing_blobs.get(op.seq):
+            if missing_blobs and isinstance(op, Op) and missing_blobs.get(op.seq):
                 results[op.seq] = OpResult(op.seq, "retry", "blob_missing", "upload the blobs, then push again",
                                            blobs=missing_blobs[op.seq])  # fmt: skip
                 break  # later ops wait: seqs are applied strictly in order
@@ -230,7 +269,7 @@ async def _push_once(db, tables, app, device_id, request, ops, at, msgpack, cras
             results[envelope.seq] = result
             log_rows.append(
                 (device_id, envelope.seq, envelope.op_id, envelope.type, envelope.captured_at, at, result.status,
-                 result.code, result.message, _payload_text(envelope, msgpack))
+                 result.code, result.message, _payload_text(envelope.payload, msgpack))
             )  # fmt: skip
 
         deferred = await workspace.flush() or ()
@@ -273,7 +312,8 @@ async def _lock_device(conn, tables: SyncTables, device_id: str) -> tuple[str, s
 
 async def _missing_blobs(conn, tables: SyncTables, workspace, decoded) -> dict[int, list[str]]:  # noqa: ANN001
     """Per op seq, the referenced blobs the server does not hold (one query for the batch)."""
-    wanted = {op.seq: list(workspace.blobs_needed(op)) for op in decoded if isinstance(op, Op)}
+    needed = workspace.blobs_needed
+    wanted = {op.seq: hs for op in decoded if isinstance(op, Op) and (hs := needed(op))}
     hashes = sorted({h for hs in wanted.values() for h in hs})
     if not hashes:
         return {}

@@ -42,9 +42,8 @@ class Device:
     clock_skew_ms: int | None = None  # device clock minus server clock, when the device said
 
 
-@dataclass(frozen=True, slots=True)
-class Op(Generic[P]):
-    """A decoded op handed to a handler."""
+class Op(msgspec.Struct, Generic[P], frozen=True):
+    """A decoded op handed to a handler (a Struct: built for every op of a batch, in C)."""
 
     op_id: str
     seq: int
@@ -88,10 +87,15 @@ class OpType(Generic[P]):
     roles: frozenset[str]  # device roles that may send it
     decoder: msgspec.json.Decoder = field(init=False)
     msgpack_decoder: msgspec.msgpack.Decoder = field(init=False)
+    # A batch's payloads of this type in one call, as one array (sync/push.py `_decode_all`).
+    list_decoder: msgspec.json.Decoder = field(init=False)
+    list_msgpack_decoder: msgspec.msgpack.Decoder = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "decoder", msgspec.json.Decoder(self.payload, strict=True))
         object.__setattr__(self, "msgpack_decoder", msgspec.msgpack.Decoder(self.payload, strict=True))
+        object.__setattr__(self, "list_decoder", msgspec.json.Decoder(list[self.payload], strict=True))
+        object.__setattr__(self, "list_msgpack_decoder", msgspec.msgpack.Decoder(list[self.payload], strict=True))
 
 
 @dataclass(frozen=True, slots=True)
