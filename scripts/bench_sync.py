@@ -6,9 +6,10 @@ In one run, side by side (each section interleaves its variants, so the machine'
    (`server.usecases.devices.create_enrollment` + `enroll`), the real server (`tally serve`, uvicorn, default
    settings: SQLite runs WAL with synchronous=FULL) as a subprocess on 127.0.0.1. Each run pushes a fixed number
    of `RecordScan` ops, pre-encoded as JSON, in 100-op and in 500-op batches, from 1 and from 4 devices at once
-   (httpx, one request in flight per device, as the reference client does). A section stops starting new runs
-   after a time cap (100 s; --quick 20 s) once it has 3, so a busy machine cannot stretch the run without
-   bound; the repetitions done are printed and saved. Beside each HTTP run:
+   (httpx, one request in flight per device, answers decoded by msgspec into `PushResponse`: as the reference
+   client does). A section stops starting new runs after a time cap (100 s; --quick 20 s) once it has 3, so a
+   busy machine cannot stretch the run without bound; the repetitions done are printed and saved. Interleaved
+   with each HTTP run, round by round (all devices' next batches over HTTP, then the same rows raw):
    - raw SQLite: stdlib `sqlite3` `executemany` of the same rows (the `op_log` and `scans` columns and keys, the
      same values as Tally stores them), one transaction per batch, WAL, synchronous=FULL, into a fresh file that
      receives exactly the rows the Tally database receives (ratio = Tally wall time / raw wall time);
@@ -89,7 +90,7 @@ from server.usecases.devices import create_enrollment, enroll
 from sync import changelog
 from sync import cursor as cursors
 from sync.database import Database
-from sync.protocol import PullRequest, PullResponse, PushRequest
+from sync.protocol import PullRequest, PullResponse, PushRequest, PushResponse
 from sync.pull import pull as sync_pull
 from sync.push import push as sync_push
 from sync.registry import Device
@@ -335,8 +336,8 @@ async def push_over_http(client: httpx.AsyncClient, per_device: list[tuple[str, 
             response = await client.post("/api/sync/push", content=b.body, headers=headers)
             if response.status_code != 200:
                 raise RuntimeError(f"push answered {response.status_code}: {response.text[:500]}")
-            answer = response.json()
-            if answer["results"][-1]["status"] != "applied":
+            answer = msgspec.json.decode(response.content, type=PushResponse)  # as the reference client decodes it
+            if answer.results[-1].status != "applied":
                 raise RuntimeError(f"push not applied: {str(answer)[:500]}")
 
     began = time.perf_counter()
@@ -405,11 +406,14 @@ async def bench_push(dbs: Databases, kind: str, profile: Profile) -> dict:
                         per_device = [(st.token, [st.batch(size) for _ in range(per_dev_batches)]) for st in http_streams[:n_dev]]
                         ops = size * per_dev_batches * n_dev
                         cpu_before = server.cpu_s()
-                        http_s = await push_over_http(client, per_device)
+                        http_s = raw_s = 0.0
+                        for i in range(per_dev_batches):
+                            # Round by round, so that the machine's drift (which moves figures by a third within
+                            # seconds here) hits both alike: every device pushes its next batch at once, then the
+                            # raw writer writes the same rows in the same transactions, round-robin over the devices.
+                            http_s += await push_over_http(client, [(token, [bs[i]]) for token, bs in per_device])
+                            raw_s += await raw_write([bs[i] for _, bs in per_device])
                         cpu_ms = (server.cpu_s() - cpu_before) * 1000 / ops
-                        # The same rows in the same transactions, round-robin over the devices as they interleave.
-                        ordered = [bs[i] for i in range(per_dev_batches) for _, bs in per_device]
-                        raw_s = await raw_write(ordered)
                         s["http"].append(ops / http_s)
                         s["raw"].append(ops / raw_s)
                         s["ratio"].append(http_s / raw_s)
