@@ -49,24 +49,29 @@ def _decode_all(app: SyncApplication, device: Device, envelopes: Sequence[OpEnve
     500-op push more than its inserts. If that array is refused (one payload is invalid), the type's
     ops are decoded one by one, so that only the invalid one is rejected."""
     decoded: list[Op[Any] | Rejected | None] = [None] * len(envelopes)
-    by_type: dict[str, list[int]] = {}
-    for i, envelope in enumerate(envelopes):
-        if envelope.seq in crashed:
-            decoded[i] = Rejected("internal_error", "the server failed on this op; it is kept and will be looked at")
-        else:
-            by_type.setdefault(envelope.type, []).append(i)
+    by_type: dict[str, Sequence[int]] = {}
+    if crashed or len({e.type for e in envelopes}) > 1:
+        for i, envelope in enumerate(envelopes):
+            if envelope.seq in crashed:
+                decoded[i] = Rejected("internal_error", "the server failed on this op; it is kept and will be looked at")
+            else:
+                by_type.setdefault(envelope.type, []).append(i)  # type: ignore[attr-defined]
+    elif envelopes:
+        by_type[envelopes[0].type] = range(len(envelopes))  # the usual batch: one type
     for name, positions in by_type.items():
+        group = [envelopes[i] for i in positions]
         op_type = app.ops.get(name)
         payloads = None
         if op_type is not None and device.role in op_type.roles:
-            payloads = _decode_payloads(op_type, [envelopes[i].payload for i in positions], msgpack)
+            payloads = _decode_payloads(op_type, [e.payload for e in group], msgpack)
         if payloads is None:
-            for i in positions:
-                decoded[i] = _decode(app, device, envelopes[i], msgpack)
+            ops = [_decode(app, device, e, msgpack) for e in group]
         else:
-            for i, payload in zip(positions, payloads, strict=True):
-                e = envelopes[i]
-                decoded[i] = Op(e.op_id, e.seq, e.type, e.captured_at, payload)
+            ops = [Op(e.op_id, e.seq, e.type, e.captured_at, payload) for e, payload in zip(group, payloads, strict=True)]
+        if len(ops) == len(envelopes):
+            return ops
+        for i, op in zip(positions, ops, strict=True):
+            decoded[i] = op
     return decoded  # type: ignore[return-value]  # every position was filled
 
 
@@ -251,24 +256,26 @@ async def _push_once(db, tables, app, device_id, request, ops, at, msgpack, cras
         missing_blobs = await _missing_blobs(conn, tables, workspace, decoded)
 
         log_rows = []
+        handlers = {name: op_type.handler for name, op_type in app.ops.items()}
         for envelope, op in zip(new, decoded, strict=True):
-            if missing_blobs and isinstance(op, Op) and missing_blobs.get(op.seq):
-                results[op.seq] = OpResult(op.seq, "retry", "blob_missing", "upload the blobs, then push again",
-                                           blobs=missing_blobs[op.seq])  # fmt: skip
+            seq = envelope.seq
+            if missing_blobs and isinstance(op, Op) and missing_blobs.get(seq):
+                results[seq] = OpResult(seq, "retry", "blob_missing", "upload the blobs, then push again",
+                                        blobs=missing_blobs[seq])  # fmt: skip
                 break  # later ops wait: seqs are applied strictly in order
             if isinstance(op, Op):
                 try:
-                    app.ops[op.type].handler(workspace, op)
-                    result = OpResult(op.seq, "applied")
+                    handlers[op.type](workspace, op)
+                    result = OpResult(seq, "applied")
                 except Rejected as refusal:
-                    result = OpResult(op.seq, "rejected", refusal.code, refusal.message)
+                    result = OpResult(seq, "rejected", refusal.code, refusal.message)
                 except Exception as error:
-                    raise _HandlerCrashed(op.seq) from error
+                    raise _HandlerCrashed(seq) from error
             else:
-                result = OpResult(envelope.seq, "rejected", op.code, op.message)
-            results[envelope.seq] = result
+                result = OpResult(seq, "rejected", op.code, op.message)
+            results[seq] = result
             log_rows.append(
-                (device_id, envelope.seq, envelope.op_id, envelope.type, envelope.captured_at, at, result.status,
+                (device_id, seq, envelope.op_id, envelope.type, envelope.captured_at, at, result.status,
                  result.code, result.message, _payload_text(envelope.payload, msgpack))
             )  # fmt: skip
 
