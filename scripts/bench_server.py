@@ -30,15 +30,18 @@ def stop_process(proc: subprocess.Popen, timeout: float = 15) -> int:
 class Server:
     """`tally serve` as a subprocess on a free 127.0.0.1 port; its output goes to a log file."""
 
-    def __init__(self, url: str, logdir: Path, name: str = "", args: tuple[str, ...] = ()) -> None:
+    def __init__(self, url: str, logdir: Path, name: str = "", args: tuple[str, ...] = (), *, app: str | None = None) -> None:
+        """`app` ("module:attribute" in scripts/): run that ASGI app under uvicorn instead of Tally."""
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
         self.base = f"http://127.0.0.1:{self.port}"
         self.log_path = logdir / f"serve-{name + '-' if name else ''}{self.port}.log"
         self.log_file = self.log_path.open("w")
-        self.proc = subprocess.Popen([TALLY, "serve", "--host", "127.0.0.1", "--port", str(self.port), *args],
-                                     env={**os.environ, "DATABASE_URL": url}, stdout=self.log_file,
+        where = ("--host", "127.0.0.1", "--port", str(self.port))
+        command = ([sys.executable, "-m", "uvicorn", "--app-dir", str(Path(__file__).parent), app, *where, "--log-level", "warning"]
+                   if app else [TALLY, "serve", *where, *args])  # fmt: skip
+        self.proc = subprocess.Popen(command, env={**os.environ, "DATABASE_URL": url}, stdout=self.log_file,
                                      stderr=subprocess.STDOUT)  # fmt: skip
 
     async def ready(self, timeout_s: float = 120) -> None:

@@ -14,6 +14,9 @@ In one run, side by side (each section interleaves its variants, so the machine'
      same values as Tally stores them), one transaction per batch, WAL, synchronous=FULL, into a fresh file that
      receives exactly the rows the Tally database receives (ratio = Tally wall time / raw wall time);
    - raw PostgreSQL: asyncpg `executemany` of the same rows into twin tables, one transaction per batch;
+   - HTTP floor: the same requests from the same client to `scripts/http_floor.py`, an ASGI app under uvicorn
+     that reads each body and answers a push answer of the same size at once: the share of "Tally over HTTP"
+     that is the client, uvicorn and the loopback;
    - in-process: `sync.push.push` called directly (body decoded with the server's typed decoder), one device,
      no HTTP, no Litestar, no authentication.
 2. Pull. Two databases with a change log of 10,000 and of 1,000,000 changes (--quick: 200,000), bulk-inserted
@@ -333,6 +336,7 @@ async def push_over_http(client: httpx.AsyncClient, per_device: list[tuple[str, 
     async def device(token: str, batches: list[Batch]) -> None:
         headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
         for b in batches:
+            headers["x-ops"] = str(len(b.op_log))  # read only by the HTTP floor (scripts/http_floor.py)
             response = await client.post("/api/sync/push", content=b.body, headers=headers)
             if response.status_code != 200:
                 raise RuntimeError(f"push answered {response.status_code}: {response.text[:500]}")
@@ -363,6 +367,7 @@ async def bench_push(dbs: Databases, kind: str, profile: Profile) -> dict:
     raw_sqlite: RawSqlite | None = None
     raw_pg: RawPostgres | None = None
     server: Server | None = None
+    floor: Server | None = None
     try:
         warehouse_id = await create_warehouse(db, "BENCH", "Bench warehouse")
         devices = await enroll_devices(db, warehouse_id, max(profile.devices) + 1)
@@ -376,9 +381,12 @@ async def bench_push(dbs: Databases, kind: str, profile: Profile) -> dict:
             async with db.read() as conn:
                 out["pg_synchronous_commit"] = (await conn.execute(text("SHOW synchronous_commit"))).scalar()
         server = Server(backend.url, backend.workdir, f"push-{kind}")
+        floor = Server(backend.url, backend.workdir, "http-floor", app="http_floor:app")
         await server.ready()
+        await floor.ready()
         limits = httpx.Limits(max_connections=max(profile.devices), keepalive_expiry=KEEPALIVE_S)
-        async with httpx.AsyncClient(base_url=server.base, limits=limits, timeout=60) as client:
+        async with (httpx.AsyncClient(base_url=server.base, limits=limits, timeout=60) as client,
+                    httpx.AsyncClient(base_url=floor.base, limits=limits, timeout=60) as floor_client):  # fmt: skip
 
             async def raw_write(batches: list[Batch]) -> float:
                 if raw_sqlite is not None:
@@ -389,6 +397,7 @@ async def bench_push(dbs: Databases, kind: str, profile: Profile) -> dict:
             for size in profile.batches:
                 warm = [(s.token, [s.batch(size)]) for s in http_streams]
                 await push_over_http(client, warm)
+                await push_over_http(floor_client, warm)
                 await raw_write([b for _, bs in warm for b in bs])
                 await push_in_process(db, [inproc_stream.batch(size)])
 
@@ -401,22 +410,26 @@ async def bench_push(dbs: Databases, kind: str, profile: Profile) -> dict:
                 for size in profile.batches if run % 2 == 0 else profile.batches[::-1]:
                     for n_dev in profile.devices if run % 2 == 0 else profile.devices[::-1]:
                         key = f"b{size}_d{n_dev}"
-                        s = samples.setdefault(key, {"http": [], "raw": [], "ratio": [], "cpu_ms_per_op": []})
+                        s = samples.setdefault(key, {"http": [], "raw": [], "ratio": [], "floor": [], "cpu_ms_per_op": []})
                         per_dev_batches = max(1, profile.push_ops // (size * n_dev))
                         per_device = [(st.token, [st.batch(size) for _ in range(per_dev_batches)]) for st in http_streams[:n_dev]]
                         ops = size * per_dev_batches * n_dev
-                        cpu_before = server.cpu_s()
-                        http_s = raw_s = 0.0
+                        http_s = raw_s = floor_s = cpu_s = 0.0
                         for i in range(per_dev_batches):
                             # Round by round, so that the machine's drift (which moves figures by a third within
-                            # seconds here) hits both alike: every device pushes its next batch at once, then the
-                            # raw writer writes the same rows in the same transactions, round-robin over the devices.
+                            # seconds here) hits all alike: every device pushes its next batch at once, then the
+                            # raw writer writes the same rows in the same transactions, round-robin over the devices,
+                            # then the same requests go to the HTTP floor.
+                            cpu_before = server.cpu_s()
                             http_s += await push_over_http(client, [(token, [bs[i]]) for token, bs in per_device])
+                            cpu_s += server.cpu_s() - cpu_before
                             raw_s += await raw_write([bs[i] for _, bs in per_device])
-                        cpu_ms = (server.cpu_s() - cpu_before) * 1000 / ops
+                            floor_s += await push_over_http(floor_client, [(token, [bs[i]]) for token, bs in per_device])
+                        cpu_ms = cpu_s * 1000 / ops
                         s["http"].append(ops / http_s)
                         s["raw"].append(ops / raw_s)
                         s["ratio"].append(http_s / raw_s)
+                        s["floor"].append(ops / floor_s)
                         s["cpu_ms_per_op"].append(cpu_ms)
                     key = f"b{size}_inproc"
                     s = samples.setdefault(key, {"inproc": []})
@@ -441,6 +454,8 @@ async def bench_push(dbs: Databases, kind: str, profile: Profile) -> dict:
     finally:
         if server is not None:
             server.stop()
+        if floor is not None:
+            floor.stop()
         if raw_sqlite is not None:
             raw_sqlite.close()
         if raw_pg is not None:
@@ -998,6 +1013,7 @@ def report(results: dict[str, dict], profile: Profile) -> tuple[str, dict]:
             row(f"  {size}-op batches, {n_dev} device{'s' if n_dev > 1 else ''}: Tally over HTTP", key, "http", fmt_rate)
             row("    raw executemany, same rows & transactions", key, "raw", fmt_rate)
             row("    ratio Tally time / raw time", key, "ratio", fmt_x)
+            row("    HTTP floor: same client and requests, an app that answers at once", key, "floor", fmt_rate)
             row("    server CPU ms per op", key, "cpu_ms_per_op", lambda s: f"{s['p50']:.3f}")
             for b in backends:
                 s = get(b, key)
@@ -1009,6 +1025,7 @@ def report(results: dict[str, dict], profile: Profile) -> tuple[str, dict]:
                     flat[f"push_ops_per_s_{tag}{suffix}"] = s["http"][stat]
                     flat[f"push_raw_ops_per_s_{tag}{suffix}"] = s["raw"][stat]
                     flat[f"push_raw_ratio_{tag}{suffix}"] = s["ratio"][stat]
+                    flat[f"push_floor_ops_per_s_{tag}{suffix}"] = s["floor"][stat]
                 flat[f"push_server_cpu_ms_per_op_{tag}"] = s["cpu_ms_per_op"]["p50"]
         key = f"push_b{size}_inproc"
         row(f"  {size}-op batches, sync.push.push in-process (no HTTP)", key, "inproc", fmt_rate)
