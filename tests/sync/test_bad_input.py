@@ -56,6 +56,9 @@ async def test_a_body_over_the_byte_limit_is_refused(client, db) -> None:  # noq
     [
         {"seq": 1, "type": "RecordScan", "captured_at": "2026-11-27T10:00:00Z", "payload": {"code": "A"}},  # no op_id
         {"op_id": "not-a-uuid", "seq": 1, "type": "RecordScan", "captured_at": "2026-11-27T10:00:00Z", "payload": {}},
+        # the length of a UUID, not its letters; checked over the whole request after decoding
+        {"op_id": "zzzzzzzz-8d1b-4c57-9a63-0d2f6b1e9c11", "seq": 1, "type": "RecordScan", "captured_at": "2026-11-27T10:00:00Z"},
+        {"op_id": "6f1c2a4e-8d1b-4c57-9a63-0d2f6b1e9c11", "seq": 1, "type": "Record Scan", "captured_at": "2026-11-27T10:00:00Z"},
         {"op_id": "6f1c2a4e-8d1b-4c57-9a63-0d2f6b1e9c11", "seq": 0, "type": "RecordScan", "captured_at": "2026-11-27T10:00:00Z"},
         {"op_id": "6f1c2a4e-8d1b-4c57-9a63-0d2f6b1e9c11", "seq": 1.0, "type": "RecordScan", "captured_at": "2026-11-27T10:00:00Z"},
         {"op_id": "6f1c2a4e-8d1b-4c57-9a63-0d2f6b1e9c11", "seq": 1, "type": "RecordScan", "captured_at": "yesterday"},

@@ -147,3 +147,39 @@ async def test_a_rejection_is_kept_as_the_devices_last_error(client, db) -> None
     async with db.read() as conn:
         error = (await conn.execute(select(SYNC.devices.c.last_error).where(SYNC.devices.c.id == device))).scalar_one()
     assert error == "seq 1 rejected: unknown_op_type"
+
+
+async def test_a_msgpack_batch_of_one_type_is_applied_whole_but_its_invalid_op(client, db) -> None:  # noqa: ANN001
+    # One op type's payloads are decoded as one array (a MessagePack array 16 past 15 ops); an invalid one
+    # sends that type back to one-by-one decoding, so that it alone is rejected.
+    import msgspec
+
+    device, token = await a_device(db)
+    ops = [scan_op(seq) for seq in range(1, 21)]
+    ops[16]["payload"] = {"code": 17}  # not a string
+    response = await client.post("/api/sync/push", content=msgspec.msgpack.encode(push_body(device, ops)),
+                                 headers=auth(token) | {"content-type": "application/msgpack"})  # fmt: skip
+    assert response.status_code == 200, response.text
+    results = response.json()["results"]
+    assert [r["seq"] for r in results if r["status"] != "applied"] == [17]
+    assert results[16]["code"] == "invalid_payload"
+    assert await _scans(db) == [(device, seq) for seq in range(1, 21) if seq != 17]
+
+
+def test_payloads_of_one_type_decode_as_one_array_at_every_messagepack_array_size() -> None:
+    # fixarray (under 16), array 16 and array 32 headers; None only when a payload is invalid.
+    import msgspec
+
+    from server.syncapp.scans import RecordScan, record_scan
+    from sync.push import _decode_payloads
+
+    for n in (1, 15, 16, 2**16 - 1, 2**16):
+        raws = [msgspec.Raw(msgspec.msgpack.encode({"code": f"C{i}"})) for i in range(n)]
+        decoded = _decode_payloads(record_scan, raws, msgpack=True)
+        assert decoded is not None and len(decoded) == n and decoded[-1] == RecordScan(f"C{n - 1}"), n
+        json_raws = [msgspec.Raw(msgspec.json.encode({"code": f"C{i}"})) for i in range(n)]
+        assert _decode_payloads(record_scan, json_raws, msgpack=False) == decoded
+    bad = [msgspec.Raw(msgspec.msgpack.encode({"code": "A"})), msgspec.Raw(msgspec.msgpack.encode({"code": 1}))]
+    assert _decode_payloads(record_scan, bad, msgpack=True) is None
+    nul = [msgspec.Raw(msgspec.json.encode({"code": "A\u0000"}))]
+    assert _decode_payloads(record_scan, nul, msgpack=False) is None
