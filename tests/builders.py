@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 from server.domain import orders as domain
+from server.db.tables import metadata
 from server.domain.events import Actor
 from server.usecases import catalog, stock
 from server.usecases.customers import create_customer
@@ -60,3 +62,13 @@ def order_request(customer_id: int, warehouse_id: int, lines: list[tuple[str, in
         lines=[domain.LineRequest(sku, qty) for sku, qty in lines],
         payment=domain.PaymentTerms(domain.PaymentKind.CASH_ON_DELIVERY),
     )
+
+
+def postgres_reset_sql() -> list[str]:
+    """The statements that empty the shared PostgreSQL test database between tests: everything a test
+    writes goes, the reference data that migrations write (the change-log clock's row, the delivery
+    failure reasons) stays, and a new epoch starts."""
+    kept = {"sync_state", "failure_reasons"}
+    tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables if t.name not in kept)
+    return [f"TRUNCATE {tables} RESTART IDENTITY CASCADE",
+            f"UPDATE sync_state SET version = 0, purged_through = 0, epoch = '{uuid.uuid4().hex[:16]}'"]  # fmt: skip

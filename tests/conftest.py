@@ -20,10 +20,10 @@ from sqlalchemy import text
 
 from server.app import attach_database, create_app
 from server.db.migrate import upgrade
-from server.db.tables import metadata
 from server.settings import Settings
 from server.usecases.tokens import create_token
 from sync.database import Database
+from tests.builders import postgres_reset_sql
 
 PG_ENV = "TALLY_TEST_POSTGRES_URL"
 
@@ -83,16 +83,7 @@ def database_url(request: pytest.FixtureRequest, sqlite_template: Path, tmp_path
     url = request.getfixturevalue("postgres_url")
     if url is None:
         pytest.skip(f"PostgreSQL not configured ({PG_ENV})")
-    # Reference data written by migrations stays; everything a test writes goes.
-    kept = {"sync_state", "failure_reasons"}
-    tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables if t.name not in kept)
-    asyncio.run(
-        _pg_execute(
-            url,
-            f"TRUNCATE {tables} RESTART IDENTITY CASCADE; "
-            f"UPDATE sync_state SET version = 0, purged_through = 0, epoch = '{uuid.uuid4().hex[:16]}'",
-        )
-    )
+    asyncio.run(_pg_execute(url, "; ".join(postgres_reset_sql())))
     return "postgresql+asyncpg://" + url.split("://", 1)[1]
 
 

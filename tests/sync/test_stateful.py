@@ -30,7 +30,6 @@ import functools
 import json
 import shutil
 import tempfile
-import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -42,12 +41,13 @@ import pytest
 from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
-from sqlalchemy import select, text
+from sqlalchemy import select
 
-from server.db.tables import SYNC, metadata
+from server.db.tables import SYNC
 from sync import changelog
 from sync.client import SyncClient, TransientError
 from sync.database import Database
+from tests.builders import postgres_reset_sql
 from tests.sync.toy_app import (
     ALL_SCOPE,
     MAX_AMOUNT,
@@ -148,13 +148,10 @@ class ToySyncMachine(RuleBasedStateMachine):
 
     async def _open(self, url: str) -> Database:
         db = Database(url)
-        if db.dialect == "postgresql":
-            tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables if t.name != "sync_state")
+        if db.dialect == "postgresql":  # the shared test database, emptied as the `db` fixture empties it
             async with db.write() as conn:
-                await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-                await conn.execute(
-                    text("UPDATE sync_state SET version = 0, purged_through = 0, epoch = :e"), {"e": uuid.uuid4().hex[:16]}
-                )
+                for statement in postgres_reset_sql():
+                    await conn.exec_driver_sql(statement)
         await create_toy_tables(db)
         return db
 
