@@ -13,18 +13,18 @@ from litestar.exceptions import ValidationException
 
 INT64 = (-(2**63), 2**63 - 1)
 
-_names: dict[object, tuple[str, ...]] = {}
+_names: dict[object, tuple[str, ...]] = {}  # by the handler's function, as in strict_body: a handler holds its app
 
 
 def _int_parameters(request: Request) -> tuple[str, ...]:
     handler = request.route_handler
-    if handler not in _names:
+    if handler.fn not in _names:
         fields = handler.parsed_fn_signature.parameters.items()
-        _names[handler] = tuple(
+        _names[handler.fn] = tuple(
             name for name, field in fields
             if name != "data" and (field.is_subclass_of(int) or field.has_inner_subclass_of(int)) and not field.is_subclass_of(bool)
         )  # fmt: skip
-    return _names[handler]
+    return _names[handler.fn]
 
 
 async def int_params_in_range(request: Request) -> None:

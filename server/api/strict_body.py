@@ -14,15 +14,18 @@ import msgspec
 from litestar import Request
 from litestar.exceptions import ValidationException
 
+# Keyed by the handler's function, not the handler: Litestar copies handlers into every app it
+# builds, and a copy holds its app (with the app's database), so a cache keyed by copies kept every
+# app ever built alive (one per test).
 _decoders: dict[Any, msgspec.json.Decoder | None] = {}
 
 
 def _decoder_for(request: Request) -> msgspec.json.Decoder | None:
     handler = request.route_handler
-    if handler not in _decoders:
+    if handler.fn not in _decoders:
         field = handler.parsed_fn_signature.parameters.get("data")
-        _decoders[handler] = msgspec.json.Decoder(field.annotation, strict=True) if field is not None else None
-    return _decoders[handler]
+        _decoders[handler.fn] = msgspec.json.Decoder(field.annotation, strict=True) if field is not None else None
+    return _decoders[handler.fn]
 
 
 async def strict_body(request: Request) -> None:
