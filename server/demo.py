@@ -266,7 +266,7 @@ async def _load_orders(db, rng, today, warehouse_ids, bins, bin_rows, on_hand, c
         catalog_rows = await conn.execute(select(t.products.c.id, t.products.c.sku, t.products.c.name, t.products.c.price, t.products.c.currency))
         catalog = {r.sku: domain.ProductRef(r.id, r.sku, r.name, r.price, r.currency) for r in catalog_rows}
         addresses = {r.customer_id: r.text for r in await conn.execute(select(t.customer_addresses.c.customer_id, t.customer_addresses.c.text))}
-        for n in range(n_orders):
+        for _n in range(n_orders):
             target = rng.choices(statuses, weights)[0]
             warehouse_id = warehouse_ids[0] if rng.random() < 0.8 else warehouse_ids[1]
             created = today - timedelta(days=rng.randint(0, 60), minutes=rng.randint(0, 600)) + timedelta(hours=8)

@@ -11,20 +11,22 @@ from __future__ import annotations
 from litestar import Request
 from litestar.exceptions import ValidationException
 
+from server.api.strict_body import handler_key
+
 INT64 = (-(2**63), 2**63 - 1)
 
-_names: dict[object, tuple[str, ...]] = {}  # by the handler's function, as in strict_body: a handler holds its app
+_names: dict[object, tuple[str, ...]] = {}  # by the handler's plain function: see strict_body.handler_key
 
 
 def _int_parameters(request: Request) -> tuple[str, ...]:
     handler = request.route_handler
-    if handler.fn not in _names:
+    if handler_key(handler) not in _names:
         fields = handler.parsed_fn_signature.parameters.items()
-        _names[handler.fn] = tuple(
+        _names[handler_key(handler)] = tuple(
             name for name, field in fields
             if name != "data" and (field.is_subclass_of(int) or field.has_inner_subclass_of(int)) and not field.is_subclass_of(bool)
         )  # fmt: skip
-    return _names[handler.fn]
+    return _names[handler_key(handler)]
 
 
 async def int_params_in_range(request: Request) -> None:

@@ -14,18 +14,22 @@ import msgspec
 from litestar import Request
 from litestar.exceptions import ValidationException
 
-# Keyed by the handler's function, not the handler: Litestar copies handlers into every app it
-# builds, and a copy holds its app (with the app's database), so a cache keyed by copies kept every
-# app ever built alive (one per test).
 _decoders: dict[Any, msgspec.json.Decoder | None] = {}
+
+
+def handler_key(handler: Any) -> Any:
+    """A handler's plain function, the same in every app. Not the handler, nor its `fn`, which for a
+    controller is a method bound to the controller: Litestar builds those for every app, each holds its
+    app (with the app's database), and a cache keyed by them kept every app ever built alive (one a test)."""
+    return getattr(handler.fn, "__func__", handler.fn)
 
 
 def _decoder_for(request: Request) -> msgspec.json.Decoder | None:
     handler = request.route_handler
-    if handler.fn not in _decoders:
+    if handler_key(handler) not in _decoders:
         field = handler.parsed_fn_signature.parameters.get("data")
-        _decoders[handler.fn] = msgspec.json.Decoder(field.annotation, strict=True) if field is not None else None
-    return _decoders[handler.fn]
+        _decoders[handler_key(handler)] = msgspec.json.Decoder(field.annotation, strict=True) if field is not None else None
+    return _decoders[handler_key(handler)]
 
 
 async def strict_body(request: Request) -> None:
