@@ -34,6 +34,11 @@ def inn_is_valid(inn: str) -> bool:
     return False
 
 
+def kpp_is_valid(kpp: str) -> bool:
+    """A KPP's shape: NNNNPPNNN (the tax office, the reason code, a number)."""
+    return len(kpp) == 9 and kpp[:4].isdigit() and kpp[6:].isdigit()
+
+
 def complete_inn10(first9: str) -> str:
     """Append the check digit to a 9-digit organisation INN stem."""
     return first9 + str(_inn_digit(first9, _INN10))
@@ -49,7 +54,7 @@ def validate_customer(
         raise Refused("customer_name_required", "a customer needs a name")
     if inn is not None and not inn_is_valid(inn):
         raise Refused("inn_invalid", f"INN {inn!r} fails its length or check digit")
-    if kpp is not None and not (len(kpp) == 9 and kpp[:4].isdigit() and kpp[6:].isdigit()):
+    if kpp is not None and not kpp_is_valid(kpp):
         raise Refused("kpp_invalid", f"KPP {kpp!r} must be 9 characters (NNNNPPNNN)")
     if kind == CustomerKind.COMPANY:
         if inn is None or len(inn) != 10 and len(inn) != 12:

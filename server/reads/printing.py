@@ -59,7 +59,7 @@ from server.db.tables import (
 from server.domain import picking
 from server.domain.catalog import barcode_is_gtin
 from server.domain.packing import SsccBlock
-from server.domain.customers import inn_is_valid
+from server.domain.customers import inn_is_valid, kpp_is_valid
 from server.domain.refusals import NotFound, Refused
 from server.settings import Settings
 from server.usecases.devices import digest, normalize_code
@@ -264,8 +264,8 @@ def _seller(warehouse, settings: Settings) -> Organization:  # noqa: ANN001
     inn, kpp = settings.seller_inn, settings.seller_kpp
     if inn and not inn_is_valid(inn):
         raise Refused("seller_inn_invalid", f"TALLY_SELLER_INN is not a valid INN: {inn!r}")
-    if kpp and not (len(kpp) == 9 and kpp.isascii() and kpp.isalnum()):
-        raise Refused("seller_kpp_invalid", f"TALLY_SELLER_KPP must be 9 characters: {kpp!r}")
+    if kpp and not kpp_is_valid(kpp):
+        raise Refused("seller_kpp_invalid", f"TALLY_SELLER_KPP must be 9 characters (NNNNPPNNN): {kpp!r}")
     if settings.vat_rate is not None and not 0 <= settings.vat_rate <= 100:
         raise Refused("vat_rate_invalid", f"TALLY_VAT_RATE must be a percentage: {settings.vat_rate}")
     return Organization(name=settings.seller_name or warehouse.name, inn=inn, kpp=kpp,
