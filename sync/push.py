@@ -49,15 +49,12 @@ def _decode_all(app: SyncApplication, device: Device, envelopes: Sequence[OpEnve
     500-op push more than its inserts. If that array is refused (one payload is invalid), the type's
     ops are decoded one by one, so that only the invalid one is rejected."""
     decoded: list[Op[Any] | Rejected | None] = [None] * len(envelopes)
-    by_type: dict[str, Sequence[int]] = {}
-    if crashed or len({e.type for e in envelopes}) > 1:
-        for i, envelope in enumerate(envelopes):
-            if envelope.seq in crashed:
-                decoded[i] = Rejected("internal_error", "the server failed on this op; it is kept and will be looked at")
-            else:
-                by_type.setdefault(envelope.type, []).append(i)  # type: ignore[attr-defined]
-    elif envelopes:
-        by_type[envelopes[0].type] = range(len(envelopes))  # the usual batch: one type
+    by_type: dict[str, list[int]] = {}
+    for i, envelope in enumerate(envelopes):
+        if envelope.seq in crashed:
+            decoded[i] = Rejected("internal_error", "the server failed on this op; it is kept and will be looked at")
+        else:
+            by_type.setdefault(envelope.type, []).append(i)
     for name, positions in by_type.items():
         group = [envelopes[i] for i in positions]
         op_type = app.ops.get(name)
@@ -68,8 +65,6 @@ def _decode_all(app: SyncApplication, device: Device, envelopes: Sequence[OpEnve
             ops = [_decode(app, device, e, msgpack) for e in group]
         else:
             ops = [Op(e.op_id, e.seq, e.type, e.captured_at, payload) for e, payload in zip(group, payloads, strict=True)]
-        if len(ops) == len(envelopes):
-            return ops
         for i, op in zip(positions, ops, strict=True):
             decoded[i] = op
     return decoded  # type: ignore[return-value]  # every position was filled
