@@ -55,7 +55,7 @@ def _sqlite_converter(table: Table, columns: tuple[str, ...]) -> Callable[[Seque
     a column at a time, booleans inline, the rest passed through. A generic loop over the columns of
     each row cost a push about as much as the inserts' binding."""
     env: dict[str, Any] = {"times": _sqlite_datetimes}
-    prepare, values, names = [], [], []
+    prepare, values, datetime_columns = [], [], []  # statements before the rows, each row's values
     for i, name in enumerate(columns):
         kind = table.c[name].type
         if isinstance(kind, TypeDecorator):  # e.g. UtcDateTime: convert as its underlying type
@@ -63,14 +63,15 @@ def _sqlite_converter(table: Table, columns: tuple[str, ...]) -> Callable[[Seque
         if isinstance(kind, DateTime):
             prepare.append(f"t{i} = times([r[{i}] for r in rows])")
             values.append(f"v{i}")
-            names.append(i)
+            datetime_columns.append(i)
         elif isinstance(kind, Boolean):
             values.append(f"(None if r[{i}] is None else int(r[{i}]))")
         else:
             values.append(f"r[{i}]")
     if all(v.startswith("r[") for v in values):
         return None
-    loop = f"for r, {', '.join(f'v{i}' for i in names)} in zip(rows, {', '.join(f't{i}' for i in names)})" if names else "for r in rows"
+    each, lists = ", ".join(f"v{i}" for i in datetime_columns), ", ".join(f"t{i}" for i in datetime_columns)
+    loop = f"for r, {each} in zip(rows, {lists})" if datetime_columns else "for r in rows"
     source = "\n".join([
         "def convert(rows):",
         *(f"    {line}" for line in prepare),
